@@ -1,0 +1,34 @@
+# The two commands of the README. Both create and reuse .venv (Python 3.11).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: site test lint browser-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## site: build the documentation site into _build/html, warnings are errors
+site: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -q -b html . _build/html
+
+## browser-deps: Debian's headless Chromium and its driver, for the site's browser test
+browser-deps:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+## test: the whole suite: lint, the site, then pytest (including the browser test)
+test: $(STAMP) browser-deps lint site
+	$(PY) -m pytest
+
+clean:
+	rm -rf _build

@@ -1,0 +1,175 @@
+"""The clause registry, read straight from the MyST sources in ``spec/``.
+
+A clause is written as a colon fence::
+
+    :::{clause} installer.override.rule-out-only
+    :level: MUST
+    :aliases: override.rule-out
+    The override can only rule a tag out, never in.
+    :::
+
+This parser needs no Sphinx, so the suite's self-checks and the site's lints read the same
+registry. Retired IDs are listed in ``spec/retired.toml`` and may never be defined again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+LEVELS = ("MUST", "SHOULD", "MAY", "informative")
+"""Clause levels; MUST and SHOULD clauses need a citing case or a reasoned waiver."""
+
+CLAUSE_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
+_OPEN = re.compile(r"^(?P<fence>:{3,})\{clause\}\s+(?P<id>\S+)\s*$")
+_OPTION = re.compile(r"^:(?P<key>[a-z-]+):\s*(?P<value>.*)$")
+
+
+class ClauseError(Exception):
+    """The spec's clauses are inconsistent: names the file and the clause."""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One normative statement: its ID, level, aliases, where it lives and a checksum."""
+
+    id: str
+    level: str
+    aliases: tuple[str, ...]
+    page: str
+    """The page's document name relative to the repository root, e.g. ``spec/installers``."""
+    line: int
+    text: str
+
+    @property
+    def anchor(self) -> str:
+        """The HTML anchor of the clause on its page (docutils' id form of the clause ID)."""
+        return "clause-" + self.id.replace(".", "-")
+
+    @property
+    def checksum(self) -> str:
+        """sha256 of the normalised text: a change of wording shows up in the registry."""
+        normalised = " ".join(self.text.split())
+        return hashlib.sha256(normalised.encode()).hexdigest()[:16]
+
+    @property
+    def is_normative(self) -> bool:
+        """MUST and SHOULD clauses must be cited by a case or carry a waiver."""
+        return self.level in ("MUST", "SHOULD")
+
+
+@dataclass(frozen=True)
+class Retired:
+    """An ID that was removed: it may never be defined or cited again."""
+
+    id: str
+    reason: str
+    date: str
+
+
+@dataclass(frozen=True)
+class ClauseRegistry:
+    """Every clause of the spec, by ID and by alias, plus the retired IDs."""
+
+    clauses: Mapping[str, Clause]
+    aliases: Mapping[str, str]
+    retired: Mapping[str, Retired]
+
+    def resolve(self, clause_id: str) -> Clause | None:
+        """The clause an ID or alias names, or None if unknown or retired."""
+        if clause_id in self.clauses:
+            return self.clauses[clause_id]
+        target = self.aliases.get(clause_id)
+        return self.clauses[target] if target else None
+
+    def __iter__(self) -> Iterator[Clause]:
+        return iter(self.clauses.values())
+
+
+def parse_page(path: Path, page: str) -> Iterator[Clause]:
+    """Yield the clauses written in one Markdown page."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    index = 0
+    while index < len(lines):
+        opening = _OPEN.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        fence, clause_id, start = opening["fence"], opening["id"], index + 1
+        options: dict[str, str] = {}
+        body: list[str] = []
+        index += 1
+        while index < len(lines) and lines[index].strip() != fence:
+            option = _OPTION.match(lines[index]) if not body else None
+            if option:
+                options[option["key"]] = option["value"].strip()
+            else:
+                body.append(lines[index])
+            index += 1
+        if index >= len(lines):
+            raise ClauseError(f"{path}:{start}: clause {clause_id} is never closed")
+        index += 1
+        yield _make_clause(path, page, start, clause_id, options, "\n".join(body).strip())
+
+
+def _make_clause(
+    path: Path, page: str, line: int, clause_id: str, options: dict[str, str], text: str
+) -> Clause:
+    where = f"{path}:{line}"
+    if not CLAUSE_ID.match(clause_id):
+        raise ClauseError(f"{where}: clause ID {clause_id!r} is not dotted lowercase words")
+    level = options.get("level", "")
+    if level not in LEVELS:
+        raise ClauseError(f"{where}: clause {clause_id} has level {level!r}, not one of {LEVELS}")
+    if not text:
+        raise ClauseError(f"{where}: clause {clause_id} has no text")
+    aliases = tuple(a.strip() for a in options.get("aliases", "").split(",") if a.strip())
+    return Clause(clause_id, level, aliases, page, line, text)
+
+
+def load_retired(spec_dir: Path) -> dict[str, Retired]:
+    """The retired IDs of ``spec/retired.toml`` (absent file: none)."""
+    path = spec_dir / "retired.toml"
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ClauseError(f"{path}: not valid TOML: {error}") from None
+    retired: dict[str, Retired] = {}
+    for entry in data.get("retired", []):
+        try:
+            retired[entry["id"]] = Retired(entry["id"], entry["reason"], str(entry["date"]))
+        except KeyError as missing:
+            raise ClauseError(f"{path}: a retired entry lacks {missing}") from None
+    return retired
+
+
+def load_registry(spec_dir: Path) -> ClauseRegistry:
+    """Read every ``*.md`` page under ``spec_dir``; duplicate or retired IDs are errors."""
+    root = spec_dir.parent
+    retired = load_retired(spec_dir)
+    clauses: dict[str, Clause] = {}
+    aliases: dict[str, str] = {}
+    for path in sorted(spec_dir.rglob("*.md")):
+        page = path.relative_to(root).with_suffix("").as_posix()
+        for clause in parse_page(path, page):
+            for name in (clause.id, *clause.aliases):
+                if name in clauses or name in aliases:
+                    first = clauses.get(name) or clauses[aliases[name]]
+                    raise ClauseError(
+                        f"{path}:{clause.line}: clause ID {name} is already used at "
+                        f"{first.page}.md:{first.line}"
+                    )
+                if name in retired:
+                    raise ClauseError(
+                        f"{path}:{clause.line}: clause ID {name} was retired "
+                        f"({retired[name].reason}) and may not be reused"
+                    )
+            clauses[clause.id] = clause
+            aliases.update(dict.fromkeys(clause.aliases, clause.id))
+    return ClauseRegistry(clauses, aliases, retired)

@@ -1,0 +1,5 @@
+"""``python -m reference_impl`` is the ``perennial`` command."""
+
+from reference_impl.cli import run
+
+run()

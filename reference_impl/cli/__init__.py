@@ -1,0 +1,93 @@
+"""The ``perennial`` command: one subcommand module per audience, plus plugins.
+
+Built-in subcommands live in this package (one module each, listed in ``BUILTIN_COMMANDS``).
+Packages that ``reference_impl`` must not import (the conformance suite) contribute theirs
+through the ``perennial.commands`` entry-point group. Each module exposes
+``register(subparsers)`` and sets ``func`` on its parsers; ``func(args) -> int`` returns an
+exit code from :class:`reference_impl.errors.ExitCode`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
+from typing import Any
+
+from reference_impl import __version__
+from reference_impl.errors import ExitCode, PerennialError
+
+BUILTIN_COMMANDS: tuple[str, ...] = ("policy",)
+"""Modules of ``reference_impl.cli`` that register subcommands, in ``--help`` order."""
+
+EXIT_CODES_HELP = "exit codes:\n" + "\n".join(
+    f"  {code.value:<3} {(code.__doc__ or '').strip()}" for code in ExitCode
+)
+
+Register = Callable[[Any], None]
+
+
+def _registrars() -> list[Register]:
+    found: list[Register] = []
+    for name in BUILTIN_COMMANDS:
+        module = importlib.import_module(f"reference_impl.cli.{name}")
+        found.append(module.register)
+    for entry in entry_points(group="perennial.commands"):
+        found.append(entry.load())
+    return found
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser, built-ins first, then plugins."""
+    parser = argparse.ArgumentParser(
+        prog="perennial",
+        description="The executable specification of manylinux platform tags (PEP 600).",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"perennial {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for register in _registrars():
+        register(subparsers)
+    return parser
+
+
+def add_command(
+    subparsers: Any, name: str, help_text: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """Add a subcommand whose ``--help`` ends with the shared exit-code table."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        name,
+        help=help_text,
+        description=description or help_text,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every known failure becomes one line on stderr and its exit code."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        code: int = args.func(args)
+        return code
+    except PerennialError as error:
+        print(f"perennial: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        print("perennial: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return int(ExitCode.OK)
+    except Exception as error:  # the edge: a bug still gets one line, not a traceback
+        print(f"perennial: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return int(ExitCode.INTERNAL)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
