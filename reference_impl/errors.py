@@ -45,6 +45,13 @@ class PolicyError(PerennialError):
     exit_code = ExitCode.BAD_POLICY
 
 
+class UnknownNameError(PolicyError):
+    """A baseline, alias or architecture name the policy data does not know (a user's input,
+    so it exits as bad input, not as broken policy data)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
 class TagError(PerennialError):
     """A platform tag or wheel filename does not follow the grammar."""
 

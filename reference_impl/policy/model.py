@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from reference_impl.errors import PolicyError
+from reference_impl.errors import PolicyError, UnknownNameError
 
 _GLIBC_TEXT = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
@@ -191,7 +191,7 @@ class PolicySet:
             if name == baseline.name or name in baseline.aliases.values():
                 return baseline
         known = ", ".join(b.name for b in self.baselines)
-        raise PolicyError(name, f"no such baseline or legacy alias (known: {known})")
+        raise UnknownNameError(name, f"no such baseline or legacy alias (known: {known})")
 
     def for_arch(self, arch: str) -> tuple[Baseline, ...]:
         """The baselines that cover ``arch``, ascending by glibc."""
@@ -202,7 +202,9 @@ class PolicySet:
         try:
             return self.architectures[arch].floor
         except KeyError:
-            raise PolicyError(arch, "not an architecture in policies/architectures.toml") from None
+            raise UnknownNameError(
+                arch, "not an architecture in policies/architectures.toml"
+            ) from None
 
     def covered_by(self, baseline: Baseline, arch: str | None = None) -> tuple[Distribution, ...]:
         """Distributions whose glibc is at least the baseline's (on ``arch`` if given)."""

@@ -1,0 +1,176 @@
+"""``perennial policy``: list, show, diff and verify the policy data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from reference_impl.cli import add_command
+from reference_impl.errors import ExitCode, PerennialError
+from reference_impl.policy import Baseline, PolicySet, default_policies, load_policies
+from reference_impl.policy.diff import describe, diff_baselines, version_order
+from reference_impl.policy.verify import load_observations, verify
+
+
+def register(subparsers: Any) -> None:
+    """Add ``policy`` and its subcommands."""
+    parser = add_command(subparsers, "policy", "list, show, compare and verify the baselines")
+    parser.add_argument(
+        "--policies", type=Path, metavar="DIR", help="read another policy directory"
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="every baseline with its glibc and aliases")
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    listing.set_defaults(func=_list)
+
+    show = actions.add_parser("show", help="one baseline, flattened (NAME may be an alias)")
+    show.add_argument("name", metavar="NAME", help="e.g. manylinux_2_28 or manylinux2014")
+    show.add_argument("--arch", help="only this architecture")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=_show)
+
+    diff = actions.add_parser("diff", help="what baseline B adds and removes relative to A")
+    diff.add_argument("old", metavar="A")
+    diff.add_argument("new", metavar="B")
+    diff.add_argument(
+        "--old-policies",
+        type=Path,
+        metavar="DIR",
+        help="read A from this policy directory (review a proposed change to one baseline)",
+    )
+    diff.set_defaults(func=_diff)
+
+    check = actions.add_parser(
+        "verify", help="check every allowed symbol version against observed distributions"
+    )
+    check.add_argument(
+        "--evidence",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder with distros/ARCH/*.json",
+    )
+    check.set_defaults(func=_verify)
+
+
+def _policies(args: argparse.Namespace) -> PolicySet:
+    return load_policies(args.policies) if args.policies else default_policies()
+
+
+def _list(args: argparse.Namespace) -> int:
+    policies = _policies(args)
+    if args.json:
+        rows = [
+            {
+                "name": b.name,
+                "glibc": str(b.glibc),
+                "aliases": sorted(set(b.aliases.values())),
+                "architectures": list(b.architectures),
+            }
+            for b in policies.baselines
+        ]
+        print(json.dumps(rows, indent=2))
+        return ExitCode.OK
+    for baseline in policies.baselines:
+        aliases = sorted(set(baseline.aliases.values()))
+        alias_text = f" (alias {', '.join(aliases)})" if aliases else ""
+        print(
+            f"{baseline.name:<16} glibc {baseline.glibc!s:<5} "
+            f"{', '.join(baseline.architectures)}{alias_text}"
+        )
+    return ExitCode.OK
+
+
+def baseline_as_json(baseline: Baseline, arches: tuple[str, ...]) -> dict[str, Any]:
+    """The flattened baseline in the shape ``policy show --json`` prints."""
+    return {
+        "name": baseline.name,
+        "glibc": str(baseline.glibc),
+        "extends": baseline.previous,
+        "based_on": baseline.based_on,
+        "aliases": {arch: baseline.aliases[arch] for arch in arches if arch in baseline.aliases},
+        "architectures": list(arches),
+        "libraries": sorted(baseline.libraries),
+        "forbidden_symbols": {k: sorted(v) for k, v in sorted(baseline.forbidden_symbols.items())},
+        "isa": {arch: baseline.isa[arch] for arch in arches if arch in baseline.isa},
+        "symbol_versions": {
+            arch: {
+                family: sorted(versions, key=version_order)
+                for family, versions in baseline.symbol_versions[arch].items()
+            }
+            for arch in arches
+        },
+        "provenance": dict(baseline.provenance),
+        "amendments": [
+            {"date": a.date, "change": a.change, "reason": a.reason, "link": a.link}
+            for a in baseline.amendments
+        ],
+    }
+
+
+def _show(args: argparse.Namespace) -> int:
+    policies = _policies(args)
+    baseline = policies.baseline(args.name)
+    arches = baseline.architectures
+    if args.arch:
+        if args.arch not in baseline.architectures:
+            raise PerennialError(
+                args.arch, f"{baseline.name} does not cover it ({', '.join(arches)})"
+            )
+        arches = (args.arch,)
+    data = baseline_as_json(baseline, arches)
+    if args.json:
+        print(json.dumps(data, indent=2))
+        return ExitCode.OK
+    print(f"{baseline.name}: glibc {baseline.glibc}, derived from {baseline.based_on}")
+    if data["aliases"]:
+        print("legacy aliases: " + ", ".join(f"{a}_{arch}" for arch, a in data["aliases"].items()))
+    print(f"architectures: {', '.join(arches)}")
+    print(f"allowed libraries: {', '.join(data['libraries'])}")
+    for arch in arches:
+        print(f"symbol versions on {arch}:")
+        for family, versions in data["symbol_versions"][arch].items():
+            print(f"  {family:<9} {' '.join(versions) or '(none)'}")
+    for lib, symbols in data["forbidden_symbols"].items():
+        print(f"forbidden from {lib}: {', '.join(symbols)}")
+    for amendment in baseline.amendments:
+        print(f"amended {amendment.date}: {amendment.change} ({amendment.link})")
+    return ExitCode.OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    policies = _policies(args)
+    old_policies = load_policies(args.old_policies) if args.old_policies else policies
+    diff = diff_baselines(old_policies.baseline(args.old), policies.baseline(args.new))
+    print("\n".join(describe(diff)))
+    return ExitCode.OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    policies = _policies(args)
+    mismatches, coverage = verify(policies, load_observations(args.evidence, policies))
+    by_baseline: dict[str, list[str]] = {}
+    for entry in coverage:
+        by_baseline.setdefault(entry.baseline, []).extend(
+            f"{d} ({entry.arch})" for d in entry.distributions
+        )
+    for baseline in policies.baselines:
+        names = sorted({d.split(" ")[0] for d in by_baseline.get(baseline.name, [])})
+        print(f"{baseline.name} covers {len(names)} observed distributions: {', '.join(names)}")
+        unobserved = [
+            entry.arch
+            for entry in coverage
+            if entry.baseline == baseline.name and not entry.distributions
+        ]
+        if unobserved:
+            print(f"  no observation to check on {', '.join(unobserved)}")
+    for mismatch in mismatches:
+        print(f"MISMATCH: {mismatch}")
+    if mismatches:
+        print(f"{len(mismatches)} allowed symbol versions are missing on covered distributions")
+        return ExitCode.NO
+    print("every allowed symbol version is present on every covered distribution")
+    return ExitCode.OK
