@@ -1,0 +1,128 @@
+"""The operations a case can ask for, the output each returns, and how output meets expectation.
+
+An adapter answers an operation with a JSON object (its *actual* output). A case's
+``expected`` names some of that object's fields: a plain value must be equal, a table is a
+matcher over a list (``include``, ``exclude``, ``prefix``, ``order``, ``equals``). Fields the
+case does not name are not compared, so a case states only what its clauses decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One question the suite asks, with the fields of its answer."""
+
+    name: str
+    audience: str
+    summary: str
+    inputs: Mapping[str, str]
+    outputs: Mapping[str, str]
+
+
+OPERATIONS: Mapping[str, Operation] = {
+    op.name: op
+    for op in (
+        Operation(
+            "tag.parse",
+            "installer",
+            "Is a platform tag well formed, and what perennial tag does it stand for?",
+            {"tag": "the platform tag text"},
+            {
+                "valid": "true when the tag follows the grammar",
+                "perennial": "the manylinux_X_Y_ARCH form (legacy aliases normalised), or null",
+            },
+        ),
+        Operation(
+            "installer.compatible",
+            "installer",
+            "Does a system (with its _manylinux override) accept one platform tag?",
+            {"profile": "system profile name", "override": "override name", "tag": "platform tag"},
+            {"compatible": "true or false", "error": "'override' when the override failed"},
+        ),
+        Operation(
+            "installer.tags",
+            "installer",
+            "The platform tags a system accepts, most preferred first.",
+            {"profile": "system profile name", "override": "override name"},
+            {"tags": "the ordered list of platform tags", "error": "'override' on failure"},
+        ),
+        Operation(
+            "installer.select",
+            "installer",
+            "Which of several wheels of one project an installer picks.",
+            {
+                "profile": "system profile (or target: a platform tag to target)",
+                "override": "override name",
+                "wheels": "candidate wheel filenames, all of one project and version",
+            },
+            {"selected": "the chosen filename, or null when none is compatible"},
+        ),
+        Operation(
+            "index.check",
+            "index",
+            "Does an index accept a platform tag (or a wheel filename) on upload?",
+            {"tag": "platform tag", "filename": "wheel filename", "index": "index policy"},
+            {"accepted": "true or false"},
+        ),
+        Operation(
+            "audit.wheel",
+            "auditor",
+            "Which tag a wheel's binaries earn, and whether it earns what it claims.",
+            {"fixture": "name of a crafted wheel in conformance/fixtures"},
+            {
+                "verdict": "'pass' (earns every claim), 'fail', or 'refused' (unreadable input)",
+                "earned": "best (lowest-glibc) maintained baseline tag satisfied, or null",
+                "minimal_glibc": "exact lowest glibc X.Y the binaries need, or null",
+                "findings": "clause IDs of every finding (failures and warnings), sorted",
+            },
+        ),
+    )
+}
+
+MATCHERS = ("equals", "include", "exclude", "prefix", "order")
+
+
+def mismatches(expected: Mapping[str, Any], actual: Any) -> list[str]:
+    """Every way ``actual`` misses ``expected``; empty means the case passes."""
+    if not isinstance(actual, Mapping):
+        return [f"output is {type(actual).__name__}, not an object"]
+    problems: list[str] = []
+    for field, want in expected.items():
+        if field not in actual:
+            problems.append(f"{field}: missing from the output")
+            continue
+        got = actual[field]
+        if isinstance(want, Mapping):
+            problems.extend(f"{field}: {p}" for p in _match(want, got))
+        elif got != want:
+            problems.append(f"{field}: expected {want!r}, got {got!r}")
+    return problems
+
+
+def _match(matcher: Mapping[str, Any], got: Any) -> list[str]:
+    problems: list[str] = []
+    if "equals" in matcher and got != matcher["equals"]:
+        problems.append(f"expected {matcher['equals']!r}, got {got!r}")
+    if set(matcher) - {"equals"} and not isinstance(got, Sequence | type(None)):
+        return [*problems, f"expected a list, got {got!r}"]
+    items = list(got or [])
+    missing = [item for item in matcher.get("include", ()) if item not in items]
+    if missing:
+        problems.append(f"lacks {missing}")
+    present = [item for item in matcher.get("exclude", ()) if item in items]
+    if present:
+        problems.append(f"must not contain {present}")
+    prefix = list(matcher.get("prefix", ()))
+    if prefix and items[: len(prefix)] != prefix:
+        problems.append(f"must start with {prefix}, starts with {items[: len(prefix)]}")
+    order = list(matcher.get("order", ()))
+    if order:
+        positions = [items.index(item) if item in items else -1 for item in order]
+        if -1 in positions or positions != sorted(positions):
+            problems.append(f"must contain {order} in this order")
+    return problems
