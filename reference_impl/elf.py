@@ -1,0 +1,700 @@
+"""What one ELF file says about itself: a plain, frozen summary an auditor can judge.
+
+This module reads; it does not decide. It turns the bytes of one ELF file (or a stream of
+them, such as a wheel member being decompressed) into an :class:`ElfSummary`: identity and
+architecture, needed libraries and search paths, symbol versions needed and defined, dynamic
+symbols, the x86 ISA-level note and the stack flags. ``reference_impl.audit`` judges it.
+
+pyelftools parses the ELF header; the bulk tables (dynamic section, symbols, versions, notes)
+are read with :mod:`struct` straight from the loaded ranges, because a large C++ library has
+hundreds of thousands of dynamic symbols. A stream is read front to back once, keeping only
+the byte ranges the dynamic tables live in, so memory stays far below the file's size.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from elftools.common.exceptions import ELFError as _PyElfError
+from elftools.construct import ConstructError
+from elftools.elf.elffile import ELFFile
+
+from reference_impl.errors import ELFError
+from reference_impl.policy import Architecture
+
+ELF_MAGIC = b"\x7fELF"
+
+# Program header types and flags (System V gABI, GNU extensions).
+PT_LOAD = 1
+PT_DYNAMIC = 2
+PT_NOTE = 4
+PT_GNU_STACK = 0x6474E551
+PT_GNU_PROPERTY = 0x6474E553
+PF_X = 1
+PF_W = 2
+
+# Section header type of the dynamic symbol table.
+SHT_DYNSYM = 11
+
+# Dynamic section tags.
+DT_NULL = 0
+DT_NEEDED = 1
+DT_HASH = 4
+DT_STRTAB = 5
+DT_SYMTAB = 6
+DT_STRSZ = 10
+DT_SONAME = 14
+DT_RPATH = 15
+DT_RUNPATH = 29
+DT_GNU_HASH = 0x6FFFFEF5
+DT_VERSYM = 0x6FFFFFF0
+DT_VERDEF = 0x6FFFFFFC
+DT_VERDEFNUM = 0x6FFFFFFD
+DT_VERNEED = 0x6FFFFFFE
+DT_VERNEEDNUM = 0x6FFFFFFF
+
+# Symbol binding and section index.
+STB_WEAK = 2
+SHN_UNDEF = 0
+VER_NDX_LOCAL = 0
+VER_NDX_GLOBAL = 1
+VERSYM_HIDDEN = 0x8000
+VER_FLG_BASE = 1
+VER_FLG_WEAK = 2
+
+# GNU property note (x86 ISA level), from the x86-64 psABI.
+NT_GNU_PROPERTY_TYPE_0 = 5
+GNU_PROPERTY_X86_ISA_1_NEEDED = 0xC0008002
+
+# ARM EABI flags (ARM ELF ABI): the EABI version in the top byte, and the float ABI bits.
+EF_ARM_EABIMASK = 0xFF000000
+EF_ARM_ABI_FLOAT_SOFT = 0x200
+EF_ARM_ABI_FLOAT_HARD = 0x400
+
+_CHUNK = 1 << 20
+_HEAD_LIMIT = 64 << 10
+"""Bytes kept from the start of a stream to parse the ELF header and program headers."""
+_FIRST_SEGMENT_LIMIT = 96 << 20
+"""Most of the first loaded segment that a streamed read keeps in its first pass."""
+
+
+@dataclass(frozen=True)
+class VersionNeed:
+    """The symbol versions a file needs from one library (one ``.gnu.version_r`` entry)."""
+
+    library: str
+    versions: tuple[str, ...]
+    weak: tuple[str, ...] = ()
+    """The versions marked weak (``VER_FLG_WEAK``): a missing one only warns at load time."""
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A dynamic symbol: its name, version (None if unversioned) and, for an undefined one,
+    the library the version is needed from (None when unknown)."""
+
+    name: str
+    version: str | None
+    library: str | None
+    weak: bool
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}" if self.version else self.name
+
+
+@dataclass(frozen=True)
+class ElfSummary:
+    """Everything the auditor needs to know about one ELF file, and nothing it decides."""
+
+    bits: int
+    endianness: str
+    """``"little"`` or ``"big"``."""
+    machine: str
+    """The ``e_machine`` name as the ELF specification spells it (``EM_X86_64``), or a number."""
+    flags: int
+    elf_type: str
+    architecture: str | None
+    """The policy architecture whose identity the header matches, or None when none does."""
+    soname: str | None
+    needed: tuple[str, ...]
+    rpath: tuple[str, ...]
+    runpath: tuple[str, ...]
+    version_needs: tuple[VersionNeed, ...]
+    version_definitions: tuple[str, ...]
+    """Versions this file defines (its ``.gnu.version_d``), without the file's own name node."""
+    undefined: tuple[Symbol, ...]
+    exported: tuple[Symbol, ...]
+    isa_needed: int | None
+    """The ``GNU_PROPERTY_X86_ISA_1_NEEDED`` bit mask, or None without the note."""
+    executable_stack: bool | None
+    """True if ``PT_GNU_STACK`` asks for an executable stack, None if there is no such header."""
+
+    @property
+    def isa_level(self) -> int:
+        """The highest x86 ISA level the note needs: 0 for the baseline (no note), 1 for v2..."""
+        if not self.isa_needed:
+            return 0
+        return self.isa_needed.bit_length() - 1
+
+
+def is_elf(head: bytes) -> bool:
+    """Whether these first bytes start an ELF file."""
+    return head[:4] == ELF_MAGIC
+
+
+def identify_architecture(
+    bits: int, endianness: str, machine: str, flags: int, architectures: Mapping[str, Architecture]
+) -> str | None:
+    """The architecture of ``policies/architectures.toml`` whose identity this header matches."""
+    for arch in architectures.values():
+        if (arch.bits, arch.endianness, arch.elf_machine) != (bits, endianness, machine):
+            continue
+        eabi = (flags & EF_ARM_EABIMASK) >> 24
+        if arch.arm_eabi_version is not None and eabi != arch.arm_eabi_version:
+            continue
+        if arch.arm_float_abi is not None:
+            wanted = (
+                EF_ARM_ABI_FLOAT_HARD if arch.arm_float_abi == "hard" else EF_ARM_ABI_FLOAT_SOFT
+            )
+            if not flags & wanted:
+                continue
+        return arch.name
+    return None
+
+
+class _Image:
+    """The byte ranges of one ELF file that were kept, readable by file offset."""
+
+    def __init__(self, ranges: dict[int, bytes], size: int) -> None:
+        self._ranges = sorted(ranges.items())
+        self.size = size
+
+    def covers(self, offset: int, length: int) -> bool:
+        return any(
+            start <= offset and offset + length <= start + len(data) for start, data in self._ranges
+        )
+
+    def read(self, offset: int, length: int) -> memoryview:
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise _Corrupt(
+                f"range {offset:#x}+{length:#x} lies outside the file ({self.size:#x} bytes)"
+            )
+        for start, data in self._ranges:
+            if start <= offset and offset + length <= start + len(data):
+                return memoryview(data)[offset - start : offset - start + length]
+        raise _NotKept(offset, length)
+
+    def cstring(self, table: memoryview, offset: int) -> str:
+        end = bytes(table[offset : offset + 4096]).find(b"\0") if offset < len(table) else -1
+        if end < 0:
+            # Long names (C++ mangling) may exceed the window: search the rest of the table.
+            end = table.tobytes().find(b"\0", offset) - offset if offset < len(table) else -1
+            if end < 0:
+                raise _Corrupt(f"string at {offset:#x} runs past its string table")
+        return bytes(table[offset : offset + end]).decode("utf-8", "surrogateescape")
+
+
+class _Corrupt(Exception):
+    """The file contradicts itself; becomes an ELFError naming the file."""
+
+
+class _NotKept(Exception):
+    """A streamed read did not keep a range it turned out to need (a second pass fixes it)."""
+
+    def __init__(self, offset: int, length: int) -> None:
+        super().__init__(f"{offset:#x}+{length:#x}")
+        self.offset = offset
+        self.length = length
+
+
+@dataclass(frozen=True)
+class _Header:
+    bits: int
+    little: bool
+    machine: str
+    flags: int
+    elf_type: str
+    phoff: int
+    phnum: int
+    phentsize: int
+    shoff: int
+    shnum: int
+    shentsize: int
+
+
+@dataclass(frozen=True)
+class _Segment:
+    type: int
+    flags: int
+    offset: int
+    vaddr: int
+    filesz: int
+    memsz: int
+    align: int
+
+
+def _parse_header(head: bytes) -> _Header:
+    elf = ELFFile(io.BytesIO(head))
+    h = elf.header
+    machine = h["e_machine"]
+    return _Header(
+        bits=elf.elfclass,
+        little=elf.little_endian,
+        machine=machine if isinstance(machine, str) else str(machine),
+        flags=int(h["e_flags"]),
+        elf_type=str(h["e_type"]),
+        phoff=int(h["e_phoff"]),
+        phnum=int(h["e_phnum"]),
+        phentsize=int(h["e_phentsize"]),
+        shoff=int(h["e_shoff"]),
+        shnum=int(h["e_shnum"]),
+        shentsize=int(h["e_shentsize"]),
+    )
+
+
+def _segments(header: _Header, image: _Image) -> list[_Segment]:
+    end = "<" if header.little else ">"
+    if header.bits == 64:
+        fmt, order = (
+            end + "IIQQQQQQ",
+            ("type", "flags", "offset", "vaddr", "paddr", "filesz", "memsz", "align"),
+        )
+    else:
+        fmt, order = (
+            end + "IIIIIIII",
+            ("type", "offset", "vaddr", "paddr", "filesz", "memsz", "flags", "align"),
+        )
+    size = struct.calcsize(fmt)
+    if header.phnum and header.phentsize < size:
+        raise _Corrupt(f"program header entries of {header.phentsize} bytes are too small")
+    table = image.read(header.phoff, header.phnum * header.phentsize)
+    found = []
+    for i in range(header.phnum):
+        values = dict(zip(order, struct.unpack_from(fmt, table, i * header.phentsize), strict=True))
+        found.append(
+            _Segment(
+                values["type"],
+                values["flags"],
+                values["offset"],
+                values["vaddr"],
+                values["filesz"],
+                values["memsz"],
+                values["align"],
+            )
+        )
+    return found
+
+
+def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[int, int]:
+    """The ranges a first streamed pass keeps: headers, dynamic, notes, section headers and
+    the start of the first loaded segment (where linkers put the dynamic tables)."""
+    keep: dict[int, int] = {0: min(size, _HEAD_LIMIT)}
+    loads = [s for s in segments if s.type == PT_LOAD]
+    if loads:
+        first = min(loads, key=lambda s: s.offset)
+        keep[first.offset] = max(keep.get(first.offset, 0), min(first.filesz, _FIRST_SEGMENT_LIMIT))
+    for seg in segments:
+        if seg.type in (PT_DYNAMIC, PT_NOTE, PT_GNU_PROPERTY):
+            keep[seg.offset] = max(keep.get(seg.offset, 0), seg.filesz)
+    if header.shoff and header.shnum:
+        keep[header.shoff] = max(keep.get(header.shoff, 0), header.shnum * header.shentsize)
+    return keep
+
+
+def _stream_ranges(
+    stream: BinaryIO, wanted: dict[int, int], prefix: bytes = b""
+) -> dict[int, bytes]:
+    """Read ``prefix`` and then ``stream`` front to back, keeping the wanted (offset, length)
+    ranges; ``prefix`` holds the bytes already read from the stream's start."""
+    intervals = sorted((off, off + length) for off, length in wanted.items() if length > 0)
+    buffers: dict[int, bytearray] = {off: bytearray() for off, _ in intervals}
+    last = max((end for _, end in intervals), default=0)
+    position = 0
+    chunk = prefix or stream.read(_CHUNK)
+    while chunk and position < last:
+        chunk_end = position + len(chunk)
+        for off, end in intervals:
+            lo, hi = max(off, position), min(end, chunk_end)
+            if lo < hi:
+                buffers[off] += chunk[lo - position : hi - position]
+        position = chunk_end
+        if position < last:
+            chunk = stream.read(_CHUNK)
+    return {off: bytes(buf) for off, buf in buffers.items()}
+
+
+def _vaddr_to_offset(segments: list[_Segment], vaddr: int) -> int:
+    for seg in segments:
+        if seg.type == PT_LOAD and seg.vaddr <= vaddr < seg.vaddr + seg.filesz:
+            return vaddr - seg.vaddr + seg.offset
+    raise _Corrupt(f"address {vaddr:#x} lies in no loaded segment")
+
+
+def _dynamic_entries(
+    header: _Header, segments: list[_Segment], image: _Image
+) -> list[tuple[int, int]]:
+    dyn = [s for s in segments if s.type == PT_DYNAMIC]
+    if not dyn:
+        return []
+    end = "<" if header.little else ">"
+    fmt = end + ("qQ" if header.bits == 64 else "iI")
+    data = image.read(dyn[0].offset, dyn[0].filesz)
+    entries = []
+    for tag, value in struct.iter_unpack(fmt, data[: len(data) - len(data) % struct.calcsize(fmt)]):
+        if tag == DT_NULL:
+            break
+        entries.append((tag, value))
+    return entries
+
+
+def _symbol_count(
+    header: _Header, segments: list[_Segment], image: _Image, dyn: dict[int, list[int]]
+) -> int:
+    """How many entries ``.dynsym`` has: from its section header, else from a hash table."""
+    end = "<" if header.little else ">"
+    if (
+        header.shoff
+        and header.shnum
+        and image.covers(header.shoff, header.shnum * header.shentsize)
+    ):
+        fmt = end + ("IIQQQQIIQQ" if header.bits == 64 else "IIIIIIIIII")
+        table = image.read(header.shoff, header.shnum * header.shentsize)
+        for i in range(header.shnum):
+            fields = struct.unpack_from(fmt, table, i * header.shentsize)
+            if fields[1] == SHT_DYNSYM:
+                sh_size, sh_entsize = fields[5], fields[9]
+                return sh_size // sh_entsize if sh_entsize else 0
+    if DT_HASH in dyn:
+        _nbucket, nchain = struct.unpack(
+            end + "II", image.read(_vaddr_to_offset(segments, dyn[DT_HASH][0]), 8)
+        )
+        return int(nchain)
+    if DT_GNU_HASH in dyn:
+        return _gnu_hash_count(header, image, _vaddr_to_offset(segments, dyn[DT_GNU_HASH][0]))
+    return 0
+
+
+def _gnu_hash_count(header: _Header, image: _Image, offset: int) -> int:
+    end = "<" if header.little else ">"
+    nbuckets, symoffset, bloom_size, _shift = struct.unpack(end + "IIII", image.read(offset, 16))
+    buckets_at = offset + 16 + bloom_size * (header.bits // 8)
+    buckets = struct.unpack(end + f"{nbuckets}I", image.read(buckets_at, 4 * nbuckets))
+    last = max(buckets, default=0)
+    if last < symoffset:
+        return int(symoffset)
+    chains_at = buckets_at + 4 * nbuckets
+    index = last
+    while True:
+        (value,) = struct.unpack(end + "I", image.read(chains_at + 4 * (index - symoffset), 4))
+        if value & 1:
+            return index + 1
+        index += 1
+
+
+def _version_needs(
+    header: _Header, image: _Image, strtab: memoryview, offset: int, count: int
+) -> tuple[list[VersionNeed], dict[int, tuple[str, str]]]:
+    end = "<" if header.little else ">"
+    needs: list[VersionNeed] = []
+    by_index: dict[int, tuple[str, str]] = {}
+    for _ in range(count):
+        _ver, cnt, file_off, aux, nxt = struct.unpack(end + "HHIII", image.read(offset, 16))
+        library = image.cstring(strtab, file_off)
+        versions: list[str] = []
+        weak: list[str] = []
+        aux_at = offset + aux
+        for _ in range(cnt):
+            _hash, flags, other, name, aux_next = struct.unpack(
+                end + "IHHII", image.read(aux_at, 16)
+            )
+            version = image.cstring(strtab, name)
+            versions.append(version)
+            if flags & VER_FLG_WEAK:
+                weak.append(version)
+            by_index[other & 0x7FFF] = (version, library)
+            if not aux_next:
+                break
+            aux_at += aux_next
+        needs.append(VersionNeed(library, tuple(versions), tuple(weak)))
+        if not nxt:
+            break
+        offset += nxt
+    return needs, by_index
+
+
+def _version_definitions(
+    header: _Header, image: _Image, strtab: memoryview, offset: int, count: int
+) -> tuple[list[str], dict[int, str]]:
+    end = "<" if header.little else ">"
+    names: list[str] = []
+    by_index: dict[int, str] = {}
+    for _ in range(count):
+        _ver, flags, ndx, cnt, _hash, aux, nxt = struct.unpack(
+            end + "HHHHIII", image.read(offset, 20)
+        )
+        if cnt:
+            (name_off, _aux_next) = struct.unpack(end + "II", image.read(offset + aux, 8))
+            name = image.cstring(strtab, name_off)
+            by_index[ndx & 0x7FFF] = name
+            if not flags & VER_FLG_BASE:
+                names.append(name)
+        if not nxt:
+            break
+        offset += nxt
+    return names, by_index
+
+
+def _symbols(
+    header: _Header,
+    image: _Image,
+    strtab: memoryview,
+    symtab_at: int,
+    count: int,
+    versym_at: int | None,
+    needed_versions: dict[int, tuple[str, str]],
+    defined_versions: dict[int, str],
+) -> tuple[list[Symbol], list[Symbol]]:
+    end = "<" if header.little else ">"
+    if header.bits == 64:
+        fmt, name_i, info_i, shndx_i = end + "IBBHQQ", 0, 1, 3
+    else:
+        fmt, name_i, info_i, shndx_i = end + "IIIBBH", 0, 3, 5
+    entsize = struct.calcsize(fmt)
+    table = image.read(symtab_at, count * entsize)
+    versyms: tuple[int, ...] = ()
+    if versym_at is not None:
+        versyms = struct.unpack(end + f"{count}H", image.read(versym_at, 2 * count))
+    strings = strtab.tobytes()
+    undefined: list[Symbol] = []
+    exported: list[Symbol] = []
+    for i, fields in enumerate(struct.iter_unpack(fmt, table)):
+        if i == 0:
+            continue
+        name_off = fields[name_i]
+        stop = strings.find(b"\0", name_off)
+        if stop < 0:
+            raise _Corrupt(f"symbol {i} has a name outside the string table")
+        name = strings[name_off:stop].decode("utf-8", "surrogateescape")
+        if not name:
+            continue
+        info, shndx = fields[info_i], fields[shndx_i]
+        weak = info >> 4 == STB_WEAK
+        index = versyms[i] & 0x7FFF if versyms else VER_NDX_GLOBAL
+        if shndx == SHN_UNDEF:
+            version, library = needed_versions.get(index, (None, None))
+            undefined.append(Symbol(name, version, library, weak))
+        else:
+            if info >> 4 == 0:  # STB_LOCAL never belongs to the dynamic interface
+                continue
+            exported.append(
+                Symbol(
+                    name,
+                    defined_versions.get(index) if index > VER_NDX_GLOBAL else None,
+                    None,
+                    weak,
+                )
+            )
+    return undefined, exported
+
+
+def _isa_needed(header: _Header, segments: list[_Segment], image: _Image) -> int | None:
+    end = "<" if header.little else ">"
+    notes = [s for s in segments if s.type == PT_GNU_PROPERTY] or [
+        s for s in segments if s.type == PT_NOTE
+    ]
+    for seg in notes:
+        data = image.read(seg.offset, seg.filesz)
+        align = 8 if seg.align == 8 else 4
+        for note_type, name, desc in _iter_notes(data, end, align):
+            if note_type != NT_GNU_PROPERTY_TYPE_0 or name != b"GNU\0":
+                continue
+            pad = 8 if header.bits == 64 else 4
+            at = 0
+            while at + 8 <= len(desc):
+                pr_type, pr_size = struct.unpack_from(end + "II", desc, at)
+                if pr_type == GNU_PROPERTY_X86_ISA_1_NEEDED and pr_size >= 4:
+                    (mask,) = struct.unpack_from(end + "I", desc, at + 8)
+                    return int(mask)
+                at += 8 + ((pr_size + pad - 1) // pad) * pad
+    return None
+
+
+def _iter_notes(data: memoryview, end: str, align: int) -> Iterator[tuple[int, bytes, memoryview]]:
+    at = 0
+    while at + 12 <= len(data):
+        namesz, descsz, note_type = struct.unpack_from(end + "III", data, at)
+        at += 12
+        name = bytes(data[at : at + namesz])
+        at += (namesz + align - 1) // align * align
+        desc = data[at : at + descsz]
+        at += (descsz + align - 1) // align * align
+        if len(desc) < descsz:
+            raise _Corrupt("a note runs past its segment")
+        yield note_type, name, desc
+
+
+def _summarise(
+    header: _Header, segments: list[_Segment], image: _Image, arches: Mapping[str, Architecture]
+) -> ElfSummary:
+    dyn: dict[int, list[int]] = {}
+    for tag, value in _dynamic_entries(header, segments, image):
+        dyn.setdefault(tag, []).append(value)
+    needs: list[VersionNeed] = []
+    definitions: list[str] = []
+    undefined: list[Symbol] = []
+    exported: list[Symbol] = []
+    needed: list[str] = []
+    soname = None
+    rpath: list[str] = []
+    runpath: list[str] = []
+    if DT_STRTAB in dyn:
+        strsz = dyn.get(DT_STRSZ, [0])[0]
+        strtab = image.read(_vaddr_to_offset(segments, dyn[DT_STRTAB][0]), strsz)
+        needed = [image.cstring(strtab, v) for v in dyn.get(DT_NEEDED, [])]
+        soname = image.cstring(strtab, dyn[DT_SONAME][0]) if DT_SONAME in dyn else None
+        for value in dyn.get(DT_RPATH, []):
+            rpath.extend(p for p in image.cstring(strtab, value).split(":") if p)
+        for value in dyn.get(DT_RUNPATH, []):
+            runpath.extend(p for p in image.cstring(strtab, value).split(":") if p)
+        need_index: dict[int, tuple[str, str]] = {}
+        def_index: dict[int, str] = {}
+        if DT_VERNEED in dyn:
+            needs, need_index = _version_needs(
+                header,
+                image,
+                strtab,
+                _vaddr_to_offset(segments, dyn[DT_VERNEED][0]),
+                dyn.get(DT_VERNEEDNUM, [0])[0],
+            )
+        if DT_VERDEF in dyn:
+            definitions, def_index = _version_definitions(
+                header,
+                image,
+                strtab,
+                _vaddr_to_offset(segments, dyn[DT_VERDEF][0]),
+                dyn.get(DT_VERDEFNUM, [0])[0],
+            )
+        if DT_SYMTAB in dyn:
+            count = _symbol_count(header, segments, image, dyn)
+            versym_at = _vaddr_to_offset(segments, dyn[DT_VERSYM][0]) if DT_VERSYM in dyn else None
+            undefined, exported = _symbols(
+                header,
+                image,
+                strtab,
+                _vaddr_to_offset(segments, dyn[DT_SYMTAB][0]),
+                count,
+                versym_at,
+                need_index,
+                def_index,
+            )
+    stack = [s for s in segments if s.type == PT_GNU_STACK]
+    endianness = "little" if header.little else "big"
+    return ElfSummary(
+        bits=header.bits,
+        endianness=endianness,
+        machine=header.machine,
+        flags=header.flags,
+        elf_type=header.elf_type,
+        architecture=identify_architecture(
+            header.bits, endianness, header.machine, header.flags, arches
+        ),
+        soname=soname,
+        needed=tuple(needed),
+        rpath=tuple(rpath),
+        runpath=tuple(runpath),
+        version_needs=tuple(needs),
+        version_definitions=tuple(definitions),
+        undefined=tuple(undefined),
+        exported=tuple(exported),
+        isa_needed=_isa_needed(header, segments, image),
+        executable_stack=bool(stack[0].flags & PF_X) if stack else None,
+    )
+
+
+_READ_ERRORS = (
+    _PyElfError,
+    ConstructError,
+    struct.error,
+    _Corrupt,
+    ValueError,
+    IndexError,
+    OverflowError,
+    MemoryError,
+)
+
+
+def summarize(
+    data: bytes | BinaryIO,
+    source: str,
+    architectures: Mapping[str, Architecture],
+    size: int | None = None,
+) -> ElfSummary:
+    """Summarise one ELF file given as bytes or as a readable binary stream.
+
+    A stream is read front to back, keeping only the ranges that hold the dynamic tables; if
+    an unusual layout puts them elsewhere, the stream is rewound (``seek(0)``) once and read
+    again for exactly those ranges. ``size`` is the stream's length when known (a zip member's
+    declared size). Any inconsistency raises :class:`ELFError` naming ``source``.
+    """
+    try:
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            blob = bytes(data)
+            header = _parse_header(blob[:_HEAD_LIMIT])
+            image = _Image({0: blob}, len(blob))
+            return _summarise(header, _segments(header, image), image, architectures)
+        return _summarise_stream(data, size, architectures)
+    except _NotKept as missing:
+        raise ELFError(
+            source, f"truncated or corrupt ELF file: range {missing} not found"
+        ) from None
+    except _READ_ERRORS as error:
+        raise ELFError(source, f"truncated or corrupt ELF file: {_one_line(error)}") from None
+
+
+def _summarise_stream(
+    stream: BinaryIO, size: int | None, architectures: Mapping[str, Architecture]
+) -> ElfSummary:
+    head = stream.read(_HEAD_LIMIT)
+    header = _parse_header(head)
+    total = size if size is not None else 1 << 62
+    head_image = _Image({0: head}, max(total, len(head)))
+    if header.phoff + header.phnum * header.phentsize > len(head):
+        raise _Corrupt("program headers lie beyond the first 64 KiB")
+    segments = _segments(header, head_image)
+    plan = _plan_ranges(header, segments, total)
+    kept = _stream_ranges(stream, plan, prefix=head)
+    if size is None:
+        size = max((off + len(buf) for off, buf in kept.items()), default=len(head))
+    image = _Image(kept, size)
+    try:
+        return _summarise(header, segments, image, architectures)
+    except _NotKept:
+        pass
+    # Unusual layout: learn the ranges from the dynamic section, then read the stream again.
+    wanted = dict(plan)
+    wanted.update(_ranges_from_dynamic(header, segments, image))
+    stream.seek(0)
+    image = _Image(_stream_ranges(stream, wanted), size)
+    return _summarise(header, segments, image, architectures)
+
+
+def _ranges_from_dynamic(
+    header: _Header, segments: list[_Segment], image: _Image
+) -> dict[int, int]:
+    """Where the dynamic tables live, generously sized: up to the end of their segment."""
+    wanted: dict[int, int] = {}
+    for tag, value in _dynamic_entries(header, segments, image):
+        if tag in (DT_STRTAB, DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH, DT_GNU_HASH):
+            for seg in segments:
+                if seg.type == PT_LOAD and seg.vaddr <= value < seg.vaddr + seg.filesz:
+                    wanted[seg.offset] = seg.filesz
+    return wanted
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:200]
