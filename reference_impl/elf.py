@@ -17,7 +17,7 @@ import io
 import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from elftools.common.exceptions import ELFError as _PyElfError
 from elftools.construct import ConstructError
@@ -306,7 +306,7 @@ def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[i
 
 
 def _stream_ranges(
-    stream: BinaryIO, wanted: dict[int, int], prefix: bytes = b""
+    stream: IO[bytes], wanted: dict[int, int], prefix: bytes = b""
 ) -> dict[int, bytes]:
     """Read ``prefix`` and then ``stream`` front to back, keeping the wanted (offset, length)
     ranges; ``prefix`` holds the bytes already read from the stream's start."""
@@ -628,7 +628,7 @@ _READ_ERRORS = (
 
 
 def summarize(
-    data: bytes | BinaryIO,
+    data: bytes | IO[bytes],
     source: str,
     architectures: Mapping[str, Architecture],
     size: int | None = None,
@@ -656,7 +656,7 @@ def summarize(
 
 
 def _summarise_stream(
-    stream: BinaryIO, size: int | None, architectures: Mapping[str, Architecture]
+    stream: IO[bytes], size: int | None, architectures: Mapping[str, Architecture]
 ) -> ElfSummary:
     head = stream.read(_HEAD_LIMIT)
     header = _parse_header(head)

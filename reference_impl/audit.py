@@ -1,0 +1,661 @@
+"""Which manylinux tags a wheel earns, and why not the others (spec/auditing.md).
+
+The auditor reads a wheel without extracting it (``reference_impl.wheelfile``), summarises
+each ELF member (``reference_impl.elf``), resolves every needed library inside the wheel, and
+then judges the summaries against each baseline of ``policies/``. Each verdict names the
+clause, the file and the symbol or library behind it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from packaging.tags import Tag
+
+from reference_impl.elf import ElfSummary, is_elf, summarize
+from reference_impl.errors import ELFError, PerennialError, TagError
+from reference_impl.policy import Baseline, GlibcVersion, PolicySet, default_policies
+from reference_impl.tags import parse_platform_tag
+from reference_impl.wheelfile import SafeWheel, WheelMetadata, installed_path
+
+ERROR = "error"
+WARNING = "warning"
+NOTE = "note"
+
+_HASHED_SONAME = re.compile(r"-[0-9a-f]{8}\.so")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the auditor found: the clause it concerns, how bad, where, and what."""
+
+    clause: str
+    severity: str
+    file: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """How one needed library of one file was found: bundled at a path, or from the system."""
+
+    name: str
+    bundled_at: str | None
+
+
+@dataclass(frozen=True)
+class FileVerdict:
+    """One ELF file: what it is, what it needs, and the exact glibc it needs."""
+
+    path: str
+    summary: ElfSummary
+    needed: tuple[Resolved, ...]
+    minimal_glibc: GlibcVersion | None
+    forced_by: str | None
+    """``name@version`` (or the version, or the library) that forces ``minimal_glibc``."""
+
+
+@dataclass(frozen=True)
+class BaselineVerdict:
+    """Whether the wheel satisfies one maintained baseline, and what blocks it if not."""
+
+    baseline: str
+    tag: str
+    satisfied: bool
+    blockers: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """One platform tag the wheel claims (filename or WHEEL) and whether it is earned."""
+
+    tag: str
+    source: str
+    manylinux_tag: str | None
+    """The tag as ``manylinux_X_Y_arch`` (legacy aliases resolved), None for other tags."""
+    earned: bool | None
+    """None for tags an auditor does not judge (``linux_x86_64``, ``any``)."""
+
+
+@dataclass(frozen=True)
+class WheelAudit:
+    """The verdict on one wheel."""
+
+    wheel: str
+    architecture: str | None
+    files: tuple[FileVerdict, ...]
+    baselines: tuple[BaselineVerdict, ...]
+    best_baseline: str | None
+    minimal_glibc: GlibcVersion | None
+    forced_by: str | None
+    forced_in: str | None
+    earned_tag: str | None
+    claims: tuple[ClaimVerdict, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def passed(self) -> bool:
+        """Earns every tag it claims, and its WHEEL file agrees with its filename."""
+        return not any(f.severity == ERROR for f in self.findings)
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """What one glibc version allows on one architecture: a baseline, unquantised for GLIBC."""
+
+    name: str
+    glibc: GlibcVersion
+    baseline: Baseline
+    glibc_versions: frozenset[str]
+
+
+@dataclass
+class _Context:
+    policies: PolicySet
+    arch: str | None
+    loader: str | None
+    files: list[tuple[str, ElfSummary, tuple[Resolved, ...]]] = field(default_factory=list)
+
+
+def audit_wheel(
+    source: str | Path | BinaryIO, filename: str | None = None, policies: PolicySet | None = None
+) -> WheelAudit:
+    """Audit one wheel given as a path or a binary file object (then ``filename`` is needed)."""
+    policies = policies or default_policies()
+    display = str(source) if isinstance(source, (str, Path)) else (filename or "<wheel>")
+    name = filename or (Path(source).name if isinstance(source, (str, Path)) else "<wheel>")
+    with SafeWheel(source, display) as wheel:
+        meta = wheel.metadata(name)
+        summaries = _read_elf_files(wheel, policies)
+        return judge(display, meta, summaries, set(wheel.files()), policies)
+
+
+def _read_elf_files(wheel: SafeWheel, policies: PolicySet) -> list[tuple[str, ElfSummary]]:
+    found: list[tuple[str, ElfSummary]] = []
+    for member in wheel.files():
+        if wheel.size(member) < 52:  # smaller than any ELF header
+            continue
+        with wheel.open(member) as stream:
+            head = stream.read(4)
+            if not is_elf(head):
+                continue
+            stream.seek(0)
+            try:
+                summary = summarize(stream, member, policies.architectures, size=wheel.size(member))
+            except ELFError as error:
+                raise ELFError(wheel.display, f"member {member}: {error.problem}") from None
+            except PerennialError:
+                raise
+            except OSError as error:  # zipfile's CRC and stream errors
+                raise ELFError(
+                    wheel.display, f"member {member}: cannot be read ({error})"
+                ) from None
+        found.append((member, summary))
+    return found
+
+
+def judge(
+    display: str,
+    meta: WheelMetadata,
+    summaries: Sequence[tuple[str, ElfSummary]],
+    members: set[str],
+    policies: PolicySet,
+) -> WheelAudit:
+    """The verdict on a wheel, from its metadata and its ELF summaries."""
+    findings: list[Finding] = []
+    claims_raw = _claimed(meta, policies)
+    arches = {s.architecture for _, s in summaries}
+    claimed_arches = {arch for _, _, glibc, arch in claims_raw if arch and glibc}
+    arch: str | None
+    if summaries:
+        known = {a for a in arches if a}
+        arch = known.pop() if len(known) == 1 else None
+    else:
+        arch = next(iter(claimed_arches)) if len(claimed_arches) == 1 else None
+    findings.extend(_architecture_findings(summaries, claimed_arches, arches))
+    loader = getattr(policies.architectures.get(arch or ""), "loader", None)
+    ctx = _Context(policies, arch, loader if isinstance(loader, str) else None)
+    installed = {installed_path(m): m for m in members}
+    elf_paths = {installed_path(p) for p, _ in summaries}
+    for path, summary in summaries:
+        ctx.files.append(
+            (path, summary, _resolve(installed_path(path), summary, installed, elf_paths))
+        )
+    findings.extend(_warnings(ctx, summaries, policies))
+    if not summaries:
+        findings.append(
+            Finding("audit.no-elf-files", NOTE, None, "no ELF files: nothing constrains the tag")
+        )
+
+    arch_ok = arch is not None and None not in arches and len(arches) <= 1
+    baselines = policies.for_arch(arch) if arch else ()
+    verdicts = []
+    for baseline in baselines:
+        blockers = (
+            _blockers(ctx, _policy_for(policies, arch or "", baseline.glibc)) if arch_ok else []
+        )
+        verdicts.append(
+            BaselineVerdict(
+                baseline.name, baseline.tag(arch or ""), arch_ok and not blockers, tuple(blockers)
+            )
+        )
+    best = next((v.baseline for v in verdicts if v.satisfied), None)
+
+    minimal, forced_by, forced_in = (None, None, None)
+    file_verdicts: list[FileVerdict] = []
+    if arch_ok and arch:
+        minimal, forced_by, forced_in = _minimal(ctx, ctx.files)
+        for entry in ctx.files:
+            m, why, _ = _minimal(ctx, [entry])
+            file_verdicts.append(FileVerdict(entry[0], entry[1], entry[2], m, why))
+    else:
+        file_verdicts = [FileVerdict(p, s, r, None, None) for p, s, r in ctx.files]
+    earned_tag = f"manylinux_{minimal.tag_part}_{arch}" if minimal and arch else None
+    if not summaries and arch:
+        minimal = None
+        earned_tag = None
+
+    claims: list[ClaimVerdict] = []
+    for tag, source, glibc, claim_arch in claims_raw:
+        if glibc is None and claim_arch is not None:  # a malformed manylinux tag
+            claims.append(ClaimVerdict(tag, source, None, False))
+            findings.append(
+                Finding(
+                    "audit.claimed-vs-earned", ERROR, None, f"{source} claims {tag}: {claim_arch}"
+                )
+            )
+            continue
+        if glibc is None or claim_arch is None:
+            claims.append(ClaimVerdict(tag, source, None, None))
+            continue
+        mtag = f"manylinux_{glibc.tag_part}_{claim_arch}"
+        if not summaries:
+            earned = True
+            problems: list[Finding] = []
+        elif not arch_ok or claim_arch != arch:
+            earned = False
+            problems = []
+        else:
+            policy = _policy_for(policies, arch, glibc) if arch else None
+            problems = _blockers(ctx, policy) if policy else []
+            earned = policy is not None and not problems
+            if policy is None:
+                problems = [
+                    Finding(
+                        "audit.claimed-vs-earned",
+                        ERROR,
+                        None,
+                        f"no baseline covers {claim_arch} at glibc {glibc}",
+                    )
+                ]
+        claims.append(ClaimVerdict(tag, source, mtag, earned))
+        if not earned and not any(c.tag == tag and c.earned is False for c in claims[:-1]):
+            why = (
+                "; ".join(_explain(p) for p in problems[:3])
+                or "its architecture is not the wheel's"
+            )
+            findings.append(
+                Finding(
+                    "audit.claimed-vs-earned",
+                    ERROR,
+                    None,
+                    f"{source} claims {tag}, not earned: {why}",
+                )
+            )
+    findings.extend(_tag_agreement(meta))
+    return WheelAudit(
+        wheel=display,
+        architecture=arch,
+        files=tuple(file_verdicts),
+        baselines=tuple(verdicts),
+        best_baseline=best,
+        minimal_glibc=minimal,
+        forced_by=forced_by,
+        forced_in=forced_in,
+        earned_tag=earned_tag,
+        claims=tuple(_dedupe_claims(claims)),
+        findings=tuple(_dedupe(findings)),
+    )
+
+
+def _claimed(
+    meta: WheelMetadata, policies: PolicySet
+) -> list[tuple[str, str, GlibcVersion | None, str | None]]:
+    """Each claimed platform tag with its glibc and architecture (None when not manylinux)."""
+    out: list[tuple[str, str, GlibcVersion | None, str | None]] = []
+    seen: set[tuple[str, str]] = set()
+    for source, tags in (
+        ("filename", sorted(meta.filename_tags, key=str)),
+        ("WHEEL", meta.wheel_tags),
+    ):
+        for tag in tags:
+            if (tag.platform, source) in seen:
+                continue
+            seen.add((tag.platform, source))
+            try:
+                glibc, arch = _parse_platform(tag.platform, policies)
+            except TagError as error:
+                out.append((tag.platform, source, None, error.problem))
+                continue
+            out.append((tag.platform, source, glibc, arch))
+    return out
+
+
+def _parse_platform(platform: str, policies: PolicySet) -> tuple[GlibcVersion | None, str | None]:
+    """``manylinux_2_17_x86_64`` or a legacy alias -> (glibc, arch); other tags -> (None, None).
+
+    A tag that starts like a manylinux tag but breaks the grammar raises :class:`TagError`.
+    """
+    tag = parse_platform_tag(platform, policies)
+    if not tag.is_manylinux:
+        return None, None
+    return tag.glibc, tag.arch
+
+
+def _tag_agreement(meta: WheelMetadata) -> list[Finding]:
+    wheel_tags = frozenset(meta.wheel_tags)
+    if wheel_tags == meta.filename_tags:
+        return []
+    extra = sorted(str(t) for t in wheel_tags - meta.filename_tags)
+    missing = sorted(str(t) for t in meta.filename_tags - wheel_tags)
+    parts = []
+    if missing:
+        parts.append("the filename has " + ", ".join(missing[:4]))
+    if extra:
+        parts.append("WHEEL has " + ", ".join(extra[:4]))
+    return [
+        Finding(
+            "audit.wheel-tag-matches-filename",
+            ERROR,
+            f"{meta.dist_info}/WHEEL",
+            "the Tag lines disagree with the filename: " + "; ".join(parts) + " only",
+        )
+    ]
+
+
+def _architecture_findings(
+    summaries: Sequence[tuple[str, ElfSummary]], claimed: set[str], arches: set[str | None]
+) -> list[Finding]:
+    out = []
+    for path, s in summaries:
+        if s.architecture is None:
+            what = f"ELF{s.bits} {s.endianness}-endian {s.machine} flags {s.flags:#x}"
+            out.append(
+                Finding(
+                    "audit.elf.unknown-architecture",
+                    ERROR,
+                    path,
+                    f"{what} is no architecture of the policies",
+                )
+            )
+    known = sorted(a for a in arches if a)
+    if len(known) > 1:
+        out.append(
+            Finding(
+                "audit.arch-consistent",
+                ERROR,
+                None,
+                "ELF files of several architectures: " + ", ".join(known),
+            )
+        )
+    for tag_arch in sorted(claimed):
+        if known and tag_arch not in known:
+            out.append(
+                Finding(
+                    "audit.arch-consistent",
+                    ERROR,
+                    None,
+                    f"the tag names {tag_arch} but the ELF files are {', '.join(known)}",
+                )
+            )
+    return out
+
+
+def _resolve(
+    path: str, summary: ElfSummary, installed: Mapping[str, str], elf_paths: set[str]
+) -> tuple[Resolved, ...]:
+    """Find each needed library inside the wheel the way the loader would (clause
+    audit.needed-resolution); ``installed`` maps installed paths to member names."""
+    origin = posixpath.dirname(path)
+    search = (summary.rpath if not summary.runpath else ()) + summary.runpath
+    libs_dirs = sorted(
+        {p.split("/", 1)[0] for p in elf_paths if "/" in p and p.split("/", 1)[0].endswith(".libs")}
+    )
+    out = []
+    for needed in summary.needed:
+        found = None
+        if "/" not in needed:
+            for entry in search:
+                if not (entry.startswith("$ORIGIN") or entry.startswith("${ORIGIN}")):
+                    continue  # an absolute path names the installing system, not the wheel
+                directory = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
+                candidate = posixpath.normpath(posixpath.join(directory, needed))
+                if candidate in elf_paths:
+                    found = candidate
+                    break
+            if found is None:
+                for libs in libs_dirs:
+                    candidate = f"{libs}/{needed}"
+                    if candidate in elf_paths:
+                        found = candidate
+                        break
+        out.append(Resolved(needed, installed.get(found, found) if found else None))
+    return tuple(out)
+
+
+def _warnings(
+    ctx: _Context, summaries: Sequence[tuple[str, ElfSummary]], policies: PolicySet
+) -> list[Finding]:
+    out = []
+    for path, s in summaries:
+        if s.executable_stack is None:
+            out.append(
+                Finding(
+                    "audit.executable-stack",
+                    WARNING,
+                    path,
+                    "no PT_GNU_STACK header: the stack defaults to executable",
+                )
+            )
+        elif s.executable_stack:
+            out.append(
+                Finding(
+                    "audit.executable-stack",
+                    WARNING,
+                    path,
+                    "PT_GNU_STACK asks for an executable stack",
+                )
+            )
+    system_names = frozenset().union(*(b.libraries for b in policies.baselines))
+    bundled = {r.bundled_at for _, _, rs in ctx.files for r in rs if r.bundled_at}
+    by_soname: dict[str, list[str]] = {}
+    summaries_by_path = dict(summaries)
+    for member in sorted(bundled):
+        soname = summaries_by_path[member].soname or posixpath.basename(member)
+        by_soname.setdefault(soname, []).append(member)
+        if soname in system_names and not _HASHED_SONAME.search(soname):
+            out.append(
+                Finding(
+                    "audit.bundled-soname-unique",
+                    WARNING,
+                    member,
+                    f"bundled library has SONAME {soname}, the name of a system library",
+                )
+            )
+    for soname, paths in sorted(by_soname.items()):
+        if len(paths) > 1:
+            out.append(
+                Finding(
+                    "audit.bundled-soname-unique",
+                    WARNING,
+                    paths[1],
+                    f"SONAME {soname} is shared by bundled libraries {', '.join(paths)}",
+                )
+            )
+    return out
+
+
+def _policy_for(policies: PolicySet, arch: str, glibc: GlibcVersion) -> _Policy | None:
+    """The effective policy of glibc X.Y on ``arch``: the newest baseline at or below it, with
+    every GLIBC version up to X.Y that any baseline knows on ``arch`` (no quantisation)."""
+    covering = [b for b in policies.for_arch(arch) if b.glibc <= glibc]
+    if not covering:
+        return None
+    baseline = covering[-1]
+    known = policies.for_arch(arch)[-1].symbol_versions.get(arch, {}).get("GLIBC", frozenset())
+    own = baseline.symbol_versions.get(arch, {}).get("GLIBC", frozenset())
+    family = policies.families.get("GLIBC")
+    extra = set()
+    for version in known:
+        needs = _glibc_of(version, family.introduced_in if family else {})
+        if needs is not None and _le(needs, glibc):
+            extra.add(version)
+    return _Policy(f"manylinux_{glibc.tag_part}", glibc, baseline, frozenset(own | extra))
+
+
+def _glibc_of(version: str, introduced: Mapping[str, GlibcVersion]) -> tuple[int, ...] | None:
+    """The glibc release a bare GLIBC version needs: ``2.25`` -> (2, 25), ``2.3.4`` -> (2, 3, 4)."""
+    if version in introduced:
+        return tuple(introduced[version])
+    parts = version.split(".")
+    if all(p.isdigit() and p.isascii() for p in parts) and parts:
+        return tuple(int(p) for p in parts)
+    return None
+
+
+def _le(needs: tuple[int, ...], glibc: GlibcVersion) -> bool:
+    return needs <= tuple(glibc)
+
+
+def _family_of(policies: PolicySet, version: str) -> tuple[str, str] | None:
+    for family in policies.families.values():
+        bare = family.split(version)
+        if bare is not None:
+            return family.name, bare
+    return None
+
+
+def _blockers(ctx: _Context, policy: _Policy | None) -> list[Finding]:
+    """Everything that keeps the wheel's files out of ``policy`` (empty when it satisfies it)."""
+    if policy is None or ctx.arch is None:
+        return [Finding("audit.best-baseline", ERROR, None, "no baseline covers the architecture")]
+    out: list[Finding] = []
+    for path, summary, resolved in ctx.files:
+        out.extend(_file_blockers(ctx, policy, path, summary, resolved))
+    return out
+
+
+def _file_blockers(
+    ctx: _Context, policy: _Policy, path: str, summary: ElfSummary, resolved: Iterable[Resolved]
+) -> list[Finding]:
+    arch = ctx.arch or ""
+    baseline = policy.baseline
+    out: list[Finding] = []
+    system = {r.name for r in resolved if r.bundled_at is None}
+    allowed = {n for n in system if n in baseline.libraries or n == ctx.loader}
+    for name in sorted(system - allowed):
+        out.append(
+            Finding(
+                "audit.external-libraries",
+                ERROR,
+                path,
+                f"needs {name}, which is not an allowed system library",
+            )
+        )
+    sets = baseline.symbol_versions.get(arch, {})
+    for need in summary.version_needs:
+        if need.library not in allowed:
+            continue
+        for version in need.versions:
+            fam = _family_of(ctx.policies, version)
+            if fam is None:
+                out.append(
+                    Finding(
+                        "audit.symbol-versions",
+                        ERROR,
+                        path,
+                        f"needs {version} from {need.library}, a version of no family",
+                    )
+                )
+                continue
+            family, bare = fam
+            ok = (
+                bare in policy.glibc_versions
+                if family == "GLIBC"
+                else bare in sets.get(family, frozenset())
+            )
+            if not ok:
+                out.append(
+                    Finding(
+                        "audit.symbol-versions",
+                        ERROR,
+                        path,
+                        f"{_symbol_for(summary, version)} (from {need.library})",
+                    )
+                )
+    for library, symbols in baseline.forbidden_symbols.items():
+        if library not in allowed:
+            continue
+        for sym in summary.undefined:
+            if not sym.weak and sym.name in symbols and sym.library in (None, library):
+                out.append(
+                    Finding(
+                        "audit.forbidden-symbols", ERROR, path, f"{sym} from {library} is forbidden"
+                    )
+                )
+    levels = ctx.policies.architectures[arch].isa_levels
+    limit = baseline.isa.get(arch)
+    if levels and limit in levels and summary.isa_level > levels.index(limit):
+        needed = (
+            levels[summary.isa_level]
+            if summary.isa_level < len(levels)
+            else f"level {summary.isa_level}"
+        )
+        out.append(Finding("audit.isa-level", ERROR, path, f"needs ISA {needed}, above {limit}"))
+    return out
+
+
+def _symbol_for(summary: ElfSummary, version: str) -> str:
+    """``name@version`` for a symbol that needs ``version`` (the version alone if none does)."""
+    for sym in summary.undefined:
+        if sym.version == version:
+            return str(sym)
+    return version
+
+
+def _minimal(
+    ctx: _Context, files: list[tuple[str, ElfSummary, tuple[Resolved, ...]]]
+) -> tuple[GlibcVersion | None, str | None, str | None]:
+    """The lowest glibc whose effective policy these files satisfy, and what forces it."""
+    arch = ctx.arch or ""
+    family = ctx.policies.families.get("GLIBC")
+    introduced = family.introduced_in if family else {}
+    candidates = {b.glibc for b in ctx.policies.for_arch(arch)}
+    glibc_needs: list[tuple[tuple[int, ...], str, str]] = []
+    for path, summary, resolved in files:
+        system = {r.name for r in resolved if r.bundled_at is None}
+        for need in summary.version_needs:
+            if need.library not in system:
+                continue
+            for version in need.versions:
+                fam = _family_of(ctx.policies, version)
+                if fam and fam[0] == "GLIBC":
+                    release = _glibc_of(fam[1], introduced)
+                    if release is not None:
+                        glibc_needs.append((release, _symbol_for(summary, version), path))
+                        major, minor = release[0], release[1] if len(release) > 1 else 0
+                        bump = 1 if len(release) > 2 and any(release[2:]) else 0
+                        candidates.add(GlibcVersion(major, minor + bump))
+    sub = _Context(ctx.policies, ctx.arch, ctx.loader, list(files))
+    previous_blockers: list[Finding] = []
+    for glibc in sorted(candidates):
+        policy = _policy_for(ctx.policies, arch, glibc)
+        if policy is None:
+            continue
+        blockers = _blockers(sub, policy)
+        if not blockers:
+            top = [n for n in glibc_needs if _le(n[0], glibc) and not _le(n[0], _prev(glibc))]
+            if top:
+                _, symbol, path = max(top)
+                return glibc, symbol, path
+            if previous_blockers:
+                return glibc, _explain(previous_blockers[0]), previous_blockers[0].file
+            return glibc, None, None
+        previous_blockers = blockers
+    return None, None, None
+
+
+def _prev(glibc: GlibcVersion) -> GlibcVersion:
+    return (
+        GlibcVersion(glibc.major, glibc.minor - 1)
+        if glibc.minor
+        else GlibcVersion(glibc.major - 1, 999)
+    )
+
+
+def _explain(finding: Finding) -> str:
+    return f"{finding.message} in {finding.file}" if finding.file else finding.message
+
+
+def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[Finding] = set()
+    out = []
+    for f in findings:
+        if f not in seen:
+            seen.add(f)
+            out.append(f)
+    return out
+
+
+def _dedupe_claims(claims: Iterable[ClaimVerdict]) -> list[ClaimVerdict]:
+    return list(dict.fromkeys(claims))
+
+
+def tags_of(tags: Iterable[Tag]) -> list[str]:
+    """Sorted string forms of tags (for reports)."""
+    return sorted(str(t) for t in tags)

@@ -1,0 +1,129 @@
+"""``perennial audit WHEEL|DIR...``: which manylinux tags each wheel earns, and why.
+
+Exit 0 when every wheel earns every tag it claims, 1 when some wheel does not, 3 when some
+input could not be read (the other wheels are still audited). Nothing is written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reference_impl.audit import audit_wheel
+from reference_impl.audit_report import document, explain, wheel_json
+from reference_impl.cli import add_command
+from reference_impl.errors import ExitCode, PerennialError
+
+
+def register(subparsers: Any) -> None:
+    """Add ``audit``."""
+    parser = add_command(
+        subparsers,
+        "audit",
+        "which manylinux tags wheels earn, and what blocks the others",
+        "Audit wheels without extracting them: read each ELF member, resolve its libraries "
+        "inside the wheel and judge it against every baseline (spec/auditing.md).",
+    )
+    parser.add_argument("inputs", nargs="+", metavar="WHEEL|DIR", help="wheels, or folders of them")
+    parser.add_argument("--json", action="store_true", help="JSON per schema audit-v1")
+    parser.add_argument(
+        "--jobs", type=int, default=1, metavar="N", help="audit N wheels at once (processes)"
+    )
+    parser.set_defaults(func=_run)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What auditing one input gave: text lines and JSON, or an error line and its code."""
+
+    input: str
+    code: int
+    lines: tuple[str, ...]
+    data: dict[str, Any] | None
+    error: dict[str, Any] | None
+
+
+def _expand(inputs: list[str]) -> list[str]:
+    found: list[str] = []
+    for text in inputs:
+        path = Path(text)
+        if path.is_dir():
+            found.extend(str(p) for p in sorted(path.rglob("*.whl")) if p.is_file())
+        else:
+            found.append(text)
+    return found
+
+
+def audit_one(path: str) -> _Outcome:
+    """Audit one wheel; every failure becomes an outcome, never an exception (runs in workers)."""
+    try:
+        result = audit_wheel(path)
+    except PerennialError as error:
+        return _failure(path, str(error), int(error.exit_code))
+    except OSError as error:
+        return _failure(path, f"{path}: cannot be read ({error.strerror or error})", 3)
+    except MemoryError:
+        return _failure(path, f"{path}: too large to audit in memory", 3)
+    except Exception as error:  # the edge: a bug becomes one line for this wheel only
+        return _failure(path, f"{path}: internal error: {type(error).__name__}: {error}", 70)
+    code = ExitCode.OK if result.passed else ExitCode.NO
+    return _Outcome(path, int(code), tuple(explain(result)), wheel_json(result), None)
+
+
+def _failure(path: str, message: str, code: int) -> _Outcome:
+    line = " ".join(message.split())
+    return _Outcome(path, code, (), None, {"input": path, "problem": line, "exit_code": code})
+
+
+def _outcomes(paths: list[str], jobs: int) -> Iterator[_Outcome]:
+    if jobs <= 1 or len(paths) <= 1:
+        yield from (audit_one(p) for p in paths)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(audit_one, paths)
+
+
+def _progress(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} wheels")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.jobs < 1:
+        raise PerennialError("--jobs", "must be at least 1")
+    paths = _expand(args.inputs)
+    if not paths:
+        print("perennial: no wheels found in " + ", ".join(args.inputs), file=sys.stderr)
+        return int(ExitCode.BAD_INPUT)
+    show_progress = len(paths) > 1 and sys.stderr.isatty()
+    wheels: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    worst = int(ExitCode.OK)
+    for done, outcome in enumerate(_outcomes(paths, args.jobs), start=1):
+        if outcome.error is not None:
+            errors.append(outcome.error)
+            if show_progress:
+                sys.stderr.write("\n")
+            print(f"perennial: {outcome.error['problem']}", file=sys.stderr)
+        elif outcome.data is not None:
+            wheels.append(outcome.data)
+            if not args.json:
+                if show_progress:
+                    sys.stderr.write("\r")
+                print("\n".join(outcome.lines), flush=True)
+        worst = max(worst, outcome.code)
+        if show_progress:
+            _progress(done, len(paths))
+    if args.json:
+        print(json.dumps(document(wheels, errors), indent=2))
+    return worst

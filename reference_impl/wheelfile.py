@@ -1,0 +1,218 @@
+"""Open a wheel for reading without trusting it: names, sizes and layout are checked first.
+
+A wheel is a zip archive written by someone else. Before any member is decompressed, this
+module refuses archives whose member names could escape a directory, whose members overlap
+(the shape of a zip bomb built from one shared stream), or whose declared sizes are absurd;
+reading a member never returns more bytes than it declared. Nothing is extracted to disk.
+"""
+
+from __future__ import annotations
+
+import itertools
+import posixpath
+import struct
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.parser import HeaderParser
+from pathlib import Path
+from typing import IO, BinaryIO
+
+from packaging.tags import Tag, parse_tag
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+from reference_impl.errors import WheelError
+
+MAX_MEMBER_BYTES = 4 << 30
+"""The most one member may declare when decompressed (4 GiB); larger is refused as absurd."""
+MAX_TOTAL_BYTES = 16 << 30
+"""The most all members together may declare when decompressed (16 GiB)."""
+MAX_RATIO = 1000
+"""A member over 1 MiB may not declare more than this many times its compressed size."""
+MAX_METADATA_BYTES = 1 << 20
+"""WHEEL is a few lines; more than 1 MiB is refused."""
+
+_LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_LOCAL_MAGIC = 0x04034B50
+
+
+@dataclass(frozen=True)
+class WheelMetadata:
+    """What a wheel says about itself: its filename's tags and its WHEEL file's tags."""
+
+    filename: str
+    name: str
+    version: str
+    filename_tags: frozenset[Tag]
+    wheel_tags: tuple[Tag, ...]
+    dist_info: str
+
+
+class SafeWheel:
+    """A wheel archive whose member names and layout were checked when it was opened."""
+
+    def __init__(self, source: str | Path | BinaryIO, display: str | None = None) -> None:
+        self.display = display or (str(source) if isinstance(source, (str, Path)) else "<wheel>")
+        try:
+            self._zip = zipfile.ZipFile(source)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+            raise WheelError(
+                self.display, f"not a readable zip archive ({_short(error)})"
+            ) from None
+        try:
+            self.members = _check_members(self._zip, self.display)
+        except BaseException:
+            self._zip.close()
+            raise
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> SafeWheel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open(self, name: str) -> IO[bytes]:
+        """A stream of one member's content; never yields more than its declared size."""
+        try:
+            return self._zip.open(self.members[name])
+        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as error:
+            raise WheelError(
+                self.display, f"member {name}: cannot be read ({_short(error)})"
+            ) from None
+
+    def size(self, name: str) -> int:
+        return self.members[name].file_size
+
+    def files(self) -> Iterator[str]:
+        """The names of the regular files, in archive order."""
+        return (name for name, info in self.members.items() if not info.is_dir())
+
+    def metadata(self, filename: str) -> WheelMetadata:
+        """The filename's tags and the WHEEL file's ``Tag:`` lines."""
+        try:
+            name, version, _build, tags = parse_wheel_filename(filename)
+        except InvalidWheelFilename as error:
+            raise WheelError(
+                self.display, f"not a valid wheel filename ({_short(error)})"
+            ) from None
+        dist_infos = {
+            n.split("/", 1)[0]
+            for n in self.members
+            if n.count("/") == 1
+            and n.split("/", 1)[0].endswith(".dist-info")
+            and n.endswith("/WHEEL")
+        }
+        if len(dist_infos) != 1:
+            problem = (
+                "no .dist-info/WHEEL file" if not dist_infos else "several .dist-info/WHEEL files"
+            )
+            raise WheelError(self.display, f"{problem}: not a wheel")
+        dist_info = dist_infos.pop()
+        wheel_name = f"{dist_info}/WHEEL"
+        if self.size(wheel_name) > MAX_METADATA_BYTES:
+            raise WheelError(self.display, f"{wheel_name} declares an absurd size")
+        with self.open(wheel_name) as stream:
+            text = self._read_all(stream, wheel_name).decode("utf-8", "replace")
+        message = HeaderParser().parsestr(text)
+        wheel_tags: list[Tag] = []
+        for line in message.get_all("Tag") or []:
+            try:
+                wheel_tags.extend(parse_tag(line.strip()))
+            except ValueError:
+                raise WheelError(
+                    self.display, f"{wheel_name}: malformed Tag line {line!r}"
+                ) from None
+        return WheelMetadata(filename, str(name), str(version), tags, tuple(wheel_tags), dist_info)
+
+    def _read_all(self, stream: IO[bytes], name: str) -> bytes:
+        try:
+            return stream.read()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+            raise WheelError(
+                self.display, f"member {name}: cannot be read ({_short(error)})"
+            ) from None
+
+
+def installed_path(name: str) -> str:
+    """Where a member lands relative to site-packages: ``.data/purelib|platlib`` go to the root."""
+    head, _, rest = name.partition("/")
+    if head.endswith(".data") and rest:
+        scheme, _, inner = rest.partition("/")
+        if scheme in ("purelib", "platlib") and inner:
+            return inner
+    return name
+
+
+def _check_members(archive: zipfile.ZipFile, display: str) -> dict[str, zipfile.ZipInfo]:
+    members: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in archive.infolist():
+        name = info.filename
+        _check_name(name, display)
+        if name in members:
+            raise WheelError(display, f"member {name} appears twice")
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise WheelError(
+                display, f"member {name} declares an absurd size ({info.file_size} bytes)"
+            )
+        if info.file_size > (1 << 20) and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise WheelError(
+                display,
+                f"member {name} declares {info.file_size} bytes from {info.compress_size}"
+                " compressed"
+                " (a zip bomb's ratio)",
+            )
+        total += info.file_size
+        members[name] = info
+    if total > MAX_TOTAL_BYTES:
+        raise WheelError(display, f"members declare {total} bytes in total, an absurd size")
+    _check_layout(archive, members, display)
+    return members
+
+
+def _check_name(name: str, display: str) -> None:
+    parts = name.split("/")
+    if (
+        not name
+        or name.startswith("/")
+        or "\\" in name
+        or "\0" in name
+        or ".." in parts
+        or (len(name) > 1 and name[1] == ":")
+    ):
+        raise WheelError(display, f"unsafe member name {name!r}")
+    if posixpath.normpath(name).startswith(".."):
+        raise WheelError(display, f"unsafe member name {name!r}")
+
+
+def _check_layout(
+    archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], display: str
+) -> None:
+    """Each member's local header and data must lie apart from every other and before the
+    central directory."""
+    stream = archive.fp
+    if stream is None:
+        return
+    start_dir = getattr(archive, "start_dir", None)
+    spans: list[tuple[int, int, str]] = []
+    for name, info in members.items():
+        stream.seek(info.header_offset)
+        raw = stream.read(_LOCAL_HEADER.size)
+        if len(raw) < _LOCAL_HEADER.size or _LOCAL_HEADER.unpack(raw)[0] != _LOCAL_MAGIC:
+            raise WheelError(display, f"member {name}: local header missing or corrupt")
+        fields = _LOCAL_HEADER.unpack(raw)
+        data_start = info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
+        spans.append((info.header_offset, data_start + info.compress_size, name))
+    spans.sort()
+    for (_start_a, end_a, name_a), (start_b, _end_b, name_b) in itertools.pairwise(spans):
+        if end_a > start_b:
+            raise WheelError(display, f"members {name_a} and {name_b} overlap")
+    if spans and isinstance(start_dir, int) and spans[-1][1] > start_dir:
+        raise WheelError(display, f"member {spans[-1][2]} overlaps the central directory")
+
+
+def _short(error: BaseException) -> str:
+    return " ".join(str(error).split())[:160] or type(error).__name__
