@@ -19,7 +19,7 @@ from typing import Any
 from reference_impl import __version__
 from reference_impl.errors import ExitCode, PerennialError
 
-BUILTIN_COMMANDS: tuple[str, ...] = ("policy",)
+BUILTIN_COMMANDS: tuple[str, ...] = ("policy", "audit")
 """Modules of ``reference_impl.cli`` that register subcommands, in ``--help`` order."""
 
 EXIT_CODES_HELP = "exit codes:\n" + "\n".join(
