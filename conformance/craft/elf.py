@@ -475,79 +475,10 @@ def build_elf(spec: ElfSpec) -> bytes:
     by_name = {s.name: s for s in sections}
     index_of = {s.name: i for i, s in enumerate(sections)}
 
-    # Contents that depend on addresses.
-    sym_records = [layout.Sym.pack()]
-    versym_records = [layout.Versym.pack(vs_index=c.VER_NDX_LOCAL)]
-    func_slot = object_slot = 0
-    for sym in symbols:
-        info = (BINDINGS[sym.binding] << 4) | TYPES[sym.type]
-        value = size = shndx = 0
-        if sym.defined and sym.type == "object":
-            shndx, value, size = index_of[".data"], by_name[".data"].addr + 8 * object_slot, 8
-            object_slot += 1
-        elif sym.defined:
-            shndx, value, size = index_of[".text"], text.addr + 16 * func_slot, 16
-            func_slot += 1
-        sym_records.append(
-            layout.Sym.pack(
-                st_name=dynstr.add(sym.name),
-                st_info=info,
-                st_other=c.STV_DEFAULT,
-                st_shndx=shndx,
-                st_value=value,
-                st_size=size,
-            )
-        )
-        if sym.version is None:
-            vs_index = c.VER_NDX_GLOBAL
-        elif sym.defined:
-            vs_index = versions.index_of_def(sym.version)
-            if not sym.default_version:
-                vs_index |= c.VERSYM_HIDDEN
-        else:
-            vs_index = versions.index_of_need(sym.version, sym.library)
-        versym_records.append(layout.Versym.pack(vs_index=vs_index))
-    dynsym.data = b"".join(sym_records)
-    versym.data = b"".join(versym_records)
-    dyn_records = []
-    for tag, value in dyn_entries:
-        if isinstance(value, str):
-            if tag in (c.DT_NEEDED, c.DT_SONAME, c.DT_RPATH, c.DT_RUNPATH):
-                number = dynstr.add(value)
-            else:
-                number = by_name[value].addr
-        elif tag == c.DT_STRSZ:
-            number = len(dynstr.data)
-        else:
-            number = value
-        dyn_records.append(layout.Dyn.pack(d_tag=tag, d_val=number))
-    dynamic.data = b"".join(dyn_records)
+    dynsym.data, versym.data = _symbol_records(layout, symbols, versions, dynstr, by_name)
+    dynamic.data = _dynamic_records(layout, dyn_entries, dynstr, by_name)
     assert len(dynamic.data) == dynamic.size and len(dynsym.data) == dynsym.size
-
-    # Program headers.
-    first_rw = min(s.offset for s in sections if s.writable_segment)
-    rw_end = max(s.offset + s.size for s in sections if s.writable_segment)
-    phdrs = []
-    for ptype in ph_types:
-        if ptype == c.PT_PHDR:
-            ph = (c.PF_R, phoff, base + phoff, phsize, word)
-        elif ptype == c.PT_INTERP:
-            s = by_name[".interp"]
-            ph = (c.PF_R, s.offset, s.addr, s.size, 1)
-        elif ptype == c.PT_LOAD and not any(p[0] == c.PT_LOAD for p in phdrs):
-            ph = (c.PF_R | c.PF_X, 0, base, text.offset + text.size, arch.page)
-        elif ptype == c.PT_LOAD:
-            rw_addr = base + first_rw + rw_shift
-            ph = (c.PF_R | c.PF_W, first_rw, rw_addr, rw_end - first_rw, arch.page)
-        elif ptype == c.PT_DYNAMIC:
-            ph = (c.PF_R | c.PF_W, dynamic.offset, dynamic.addr, dynamic.size, word)
-        elif ptype in (c.PT_NOTE, c.PT_GNU_PROPERTY):
-            s = by_name[".note.gnu.property"]
-            ph = (c.PF_R, s.offset, s.addr, s.size, word)
-        else:  # PT_GNU_STACK
-            flags = c.PF_R | c.PF_W | (c.PF_X if spec.execstack else 0)
-            ph = (flags, 0, 0, 0, 16)
-        phdrs.append((ptype, *ph))
+    phdrs = _program_headers(spec, arch, ph_types, sections, base, phoff, phsize)
     ph_bytes = b"".join(
         layout.Phdr.pack(
             p_type=t,
@@ -606,3 +537,106 @@ def elf_ident(arch: Arch) -> bytes:
     elf_class = c.ELFCLASS64 if arch.bits == 64 else c.ELFCLASS32
     data = c.ELFDATA2LSB if arch.endian == "<" else c.ELFDATA2MSB
     return c.ELFMAG + bytes([elf_class, data, c.EV_CURRENT, c.ELFOSABI_SYSV]) + b"\0" * 8
+
+
+def _symbol_records(
+    layout: ElfLayout,
+    symbols: list[Symbol],
+    versions: _Versions,
+    dynstr: _StringTable,
+    by_name: dict[str, _Section],
+) -> tuple[bytes, bytes]:
+    """``.dynsym`` and ``.gnu.version``: defined functions get 16-byte slots in ``.text``,
+    defined objects 8-byte slots in ``.data``."""
+    index_of = {name: i for i, name in enumerate(by_name)}
+    sym_records = [layout.Sym.pack()]
+    versym_records = [layout.Versym.pack(vs_index=c.VER_NDX_LOCAL)]
+    slots = {".text": 0, ".data": 0}
+    for sym in symbols:
+        value = size = shndx = 0
+        if sym.defined:
+            home = ".data" if sym.type == "object" else ".text"
+            size = 8 if home == ".data" else 16
+            shndx, value = index_of[home], by_name[home].addr + size * slots[home]
+            slots[home] += 1
+        sym_records.append(
+            layout.Sym.pack(
+                st_name=dynstr.add(sym.name),
+                st_info=(BINDINGS[sym.binding] << 4) | TYPES[sym.type],
+                st_other=c.STV_DEFAULT,
+                st_shndx=shndx,
+                st_value=value,
+                st_size=size,
+            )
+        )
+        if sym.version is None:
+            vs_index = c.VER_NDX_GLOBAL
+        elif sym.defined:
+            vs_index = versions.index_of_def(sym.version)
+            if not sym.default_version:
+                vs_index |= c.VERSYM_HIDDEN
+        else:
+            vs_index = versions.index_of_need(sym.version, sym.library)
+        versym_records.append(layout.Versym.pack(vs_index=vs_index))
+    return b"".join(sym_records), b"".join(versym_records)
+
+
+def _dynamic_records(
+    layout: ElfLayout,
+    entries: list[tuple[int, int | str]],
+    dynstr: _StringTable,
+    by_name: dict[str, _Section],
+) -> bytes:
+    """``.dynamic``: string values become ``.dynstr`` offsets, section names addresses."""
+    records = []
+    for tag, value in entries:
+        if isinstance(value, str) and tag in (c.DT_NEEDED, c.DT_SONAME, c.DT_RPATH, c.DT_RUNPATH):
+            number = dynstr.add(value)
+        elif isinstance(value, str):
+            number = by_name[value].addr
+        elif tag == c.DT_STRSZ:
+            number = len(dynstr.data)
+        else:
+            number = value
+        records.append(layout.Dyn.pack(d_tag=tag, d_val=number))
+    return b"".join(records)
+
+
+def _program_headers(
+    spec: ElfSpec,
+    arch: Arch,
+    ph_types: list[int],
+    sections: list[_Section],
+    base: int,
+    phoff: int,
+    phsize: int,
+) -> list[tuple[int, int, int, int, int, int]]:
+    """(type, flags, offset, vaddr, size, align) for each program header, in order."""
+    word = arch.bits // 8
+    by_name = {s.name: s for s in sections}
+    writable = [s for s in sections if s.writable_segment]
+    first_rw = min(s.offset for s in writable)
+    rw_size = max(s.offset + s.size for s in writable) - first_rw
+    text, dynamic = by_name[".text"], by_name[".dynamic"]
+    phdrs: list[tuple[int, int, int, int, int, int]] = []
+    for ptype in ph_types:
+        if ptype == c.PT_PHDR:
+            ph = (c.PF_R, phoff, base + phoff, phsize, word)
+        elif ptype == c.PT_INTERP:
+            s = by_name[".interp"]
+            ph = (c.PF_R, s.offset, s.addr, s.size, 1)
+        elif ptype == c.PT_LOAD and not any(p[0] == c.PT_LOAD for p in phdrs):
+            ph = (c.PF_R | c.PF_X, 0, base, text.offset + text.size, arch.page)
+        elif ptype == c.PT_LOAD:
+            rw_addr = base + first_rw + arch.page
+            ph = (c.PF_R | c.PF_W, first_rw, rw_addr, rw_size, arch.page)
+        elif ptype == c.PT_DYNAMIC:
+            ph = (c.PF_R | c.PF_W, dynamic.offset, dynamic.addr, dynamic.size, word)
+        elif ptype in (c.PT_NOTE, c.PT_GNU_PROPERTY):
+            s = by_name[".note.gnu.property"]
+            ph = (c.PF_R, s.offset, s.addr, s.size, word)
+        else:  # PT_GNU_STACK
+            flags = c.PF_R | c.PF_W | (c.PF_X if spec.execstack else 0)
+            ph = (flags, 0, 0, 0, 16)
+        phdrs.append((ptype, *ph))
+    return phdrs

@@ -101,6 +101,8 @@ class WheelRecipe:
     spec: WheelSpec
     raw: bytes | None = None
     description: str = ""
+    elf_specs: tuple[tuple[str, ElfSpec], ...] = ()
+    """Member path -> the spec of each valid ELF member, so tests can check what they read."""
 
     @property
     def output(self) -> str:
@@ -221,12 +223,16 @@ def load_wheel_recipe(path: Path, elves: Mapping[str, ElfRecipe]) -> WheelRecipe
     table = _load_toml(path)
     _check_keys(source, "", table, WHEEL_KEYS)
     members = []
+    elf_specs = []
     for index, entry in enumerate(table.get("members", [])):
         where = f"members[{index}]: "
         _check_keys(source, where, entry, MEMBER_KEYS)
         if "path" not in entry:
             raise RecipeError(source, f"{where}missing key 'path'")
-        members.append(_member(source, where, entry, elves))
+        member, elf_spec = _member(source, where, entry, elves)
+        members.append(member)
+        if elf_spec is not None:
+            elf_specs.append((member.path, elf_spec))
     aliases = tuple(Alias(str(a["path"]), str(a["target"])) for a in table.get("aliases", []))
     known = {m.path for m in members}
     for alias in aliases:
@@ -257,34 +263,41 @@ def load_wheel_recipe(path: Path, elves: Mapping[str, ElfRecipe]) -> WheelRecipe
         spec,
         None if raw is None else str(raw).encode(),
         str(table.get("description", "")),
+        tuple(elf_specs),
     )
 
 
 def _member(
     source: str, where: str, entry: Mapping[str, Any], elves: Mapping[str, ElfRecipe]
-) -> Member:
+) -> tuple[Member, ElfSpec | None]:
+    """The member, and the spec of its ELF content when that is a valid ELF file."""
     kinds = [k for k in ("elf", "text", "deflate_zeros") if k in entry]
     if len(kinds) != 1:
         raise RecipeError(source, f"{where}give exactly one of elf, text, deflate_zeros")
     data = b""
+    spec = None
     if "text" in entry:
         data = str(entry["text"]).encode()
     elif isinstance(entry.get("elf"), str):
         if entry["elf"] not in elves:
             raise RecipeError(source, f"{where}no ELF recipe named {entry['elf']!r}")
-        data = build_elf_recipe(elves[entry["elf"]])
+        recipe = elves[entry["elf"]]
+        data = build_elf_recipe(recipe)
+        spec = recipe.spec if recipe.broken is None else None
     elif "elf" in entry:
+        spec = elf_spec_from_table(f"{source} {where.strip(': ')}", entry["elf"])
         try:
-            data = build_elf(elf_spec_from_table(f"{source} {where.strip(': ')}", entry["elf"]))
+            data = build_elf(spec)
         except ElfSpecError as error:
             raise RecipeError(source, f"{where}{error}") from None
-    return Member(
+    member = Member(
         path=str(entry["path"]),
         data=data,
         mode=int(entry.get("mode", 0o644)),
         deflate_zeros=int(entry.get("deflate_zeros", 0)),
         declared_size=entry.get("declared_size"),
     )
+    return member, spec
 
 
 def build_elf_recipe(recipe: ElfRecipe) -> bytes:

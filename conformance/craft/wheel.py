@@ -182,7 +182,7 @@ def build_zip(members: tuple[Member, ...], aliases: tuple[Alias, ...] = ()) -> b
         fields = dict(ZIP_CENTRAL.unpack(entry))
         name = alias.path.encode()
         fields.update(name_length=len(name), extra_length=0)
-        central.append(ZIP_CENTRAL.pack(**fields) + name)  # type: ignore[arg-type]
+        central.append(ZIP_CENTRAL.pack(**fields) + name)
     cd_offset = len(out)
     for entry in central:
         out += entry
