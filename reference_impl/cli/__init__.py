@@ -19,7 +19,14 @@ from typing import Any
 from reference_impl import __version__
 from reference_impl.errors import ExitCode, PerennialError
 
-BUILTIN_COMMANDS: tuple[str, ...] = ("policy", "audit")
+BUILTIN_COMMANDS: tuple[str, ...] = (
+    "policy",
+    "audit",
+    "tags",
+    "compatible",
+    "select",
+    "index_check",
+)
 """Modules of ``reference_impl.cli`` that register subcommands, in ``--help`` order."""
 
 EXIT_CODES_HELP = "exit codes:\n" + "\n".join(
