@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from packaging.tags import Tag
 
-from reference_impl.elf import ElfSummary, is_elf, summarize
+from reference_impl.elf import ElfSummary, dynamic_loader, is_elf, summarize
 from reference_impl.errors import ELFError, PerennialError, TagError
 from reference_impl.policy import Baseline, GlibcVersion, PolicySet, default_policies
 from reference_impl.tags import parse_platform_tag
@@ -178,8 +178,8 @@ def judge(
     else:
         arch = next(iter(claimed_arches)) if len(claimed_arches) == 1 else None
     findings.extend(_architecture_findings(summaries, claimed_arches, arches))
-    loader = getattr(policies.architectures.get(arch or ""), "loader", None)
-    ctx = _Context(policies, arch, loader if isinstance(loader, str) else None)
+    loaders = {dynamic_loader(s) for _, s in summaries}
+    ctx = _Context(policies, arch, loaders.pop() if len(loaders) == 1 else None)
     installed = {installed_path(m): m for m in members}
     elf_paths = {installed_path(p) for p, _ in summaries}
     for path, summary in summaries:
@@ -624,7 +624,7 @@ def _minimal(
                 _, symbol, path = max(top)
                 return glibc, symbol, path
             if previous_blockers:
-                return glibc, _explain(previous_blockers[0]), previous_blockers[0].file
+                return glibc, previous_blockers[0].message, previous_blockers[0].file
             return glibc, None, None
         previous_blockers = blockers
     return None, None, None
