@@ -1,0 +1,512 @@
+"""Baseline pages, the baselines overview and the tables of the "which baseline" guide.
+
+Everything shown comes from :func:`reference_impl.policy.load_policies` at build time; the
+pages record that they depend on ``policies/`` so editing a policy file and rebuilding
+changes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from perennial_site import build, data
+
+BASELINES_DIR = "docs/generated/baselines"
+
+
+def baseline_doc(name: str) -> str:
+    return f"{BASELINES_DIR}/{name}"
+
+
+def baseline_link(name: str) -> nodes.Node:
+    return build.link(baseline_doc(name), "", build.literal(name))
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Numeric parts compare as numbers (2.9 < 2.10); names such as TM_1 sort after them."""
+    return tuple(
+        (0, int(p)) if p.isdigit() else (1, p) for p in version.replace("_", ".").split(".")
+    )
+
+
+def sorted_versions(versions: Iterable[str]) -> list[str]:
+    return sorted(versions, key=version_key)
+
+
+def newest_numeric(versions: Iterable[str]) -> str | None:
+    numeric = [v for v in versions if all(p.isdigit() for p in v.split("."))]
+    return max(numeric, key=version_key) if numeric else None
+
+
+def grouped_by_arch(
+    per_arch: Mapping[str, Any], arches: Sequence[str]
+) -> list[tuple[list[str], Any]]:
+    """Architectures that share the same value, in architecture order: compact tables."""
+    groups: list[tuple[list[str], Any]] = []
+    for arch in arches:
+        value = per_arch.get(arch)
+        for members, shared in groups:
+            if shared == value:
+                members.append(arch)
+                break
+        else:
+            groups.append(([arch], value))
+    return groups
+
+
+def versions_cell(versions: Iterable[str]) -> nodes.Node:
+    ordered = sorted_versions(versions)
+    return build.para(*build.joined((build.literal(v) for v in ordered), " "), classes=["versions"])
+
+
+def dist_arches(dist: Any, baseline: Any) -> str:
+    return ", ".join(a for a in dist.architectures if a in baseline.architectures)
+
+
+def date(value: str | None) -> str:
+    return value or "—"
+
+
+class _PolicyDirective(SphinxDirective):
+    def policies(self) -> Any:
+        data.note(self.env, "policies")
+        site = data.get(self.env.app)
+        if site.policies is None:
+            raise self.error("the policy data cannot be loaded (see the warning above)")
+        return site.policies
+
+
+def previous_of(policies: Any, baseline: Any) -> Any | None:
+    """The baseline this one extends, else the one just below it in glibc order."""
+    if baseline.previous:
+        return policies.baseline(baseline.previous)
+    index = policies.baselines.index(baseline)
+    return policies.baselines[index - 1] if index else None
+
+
+def symbol_delta(new: Any, old: Any) -> list[tuple[list[str], str, list[str], list[str]]]:
+    """(architectures, family, added, removed) rows, architectures grouped when equal."""
+    rows: list[tuple[list[str], str, list[str], list[str]]] = []
+    families = sorted(
+        {f for sv in (new.symbol_versions, old.symbol_versions) for a in sv.values() for f in a}
+    )
+    arches = [a for a in new.architectures if a in old.architectures]
+    for family in families:
+        per_arch = {}
+        for arch in arches:
+            now = new.symbol_versions.get(arch, {}).get(family, frozenset())
+            before = old.symbol_versions.get(arch, {}).get(family, frozenset())
+            per_arch[arch] = (frozenset(now - before), frozenset(before - now))
+        for members, (added, removed) in grouped_by_arch(per_arch, arches):
+            if added or removed:
+                rows.append((members, family, sorted_versions(added), sorted_versions(removed)))
+    return rows
+
+
+class BaselineDirective(_PolicyDirective):
+    """``{baseline} NAME``: the whole page of one baseline."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        policies = self.policies()
+        try:
+            baseline = policies.baseline(self.arguments[0])
+        except Exception as error:
+            raise self.error(f"no baseline {self.arguments[0]!r}: {error}") from None
+        previous = previous_of(policies, baseline)
+        return [
+            self._intro(policies, baseline, previous),
+            self._tags(policies, baseline),
+            self._distributions(policies, baseline),
+            self._libraries(baseline),
+            self._symbols(policies, baseline),
+            self._forbidden(baseline),
+            self._delta(baseline, previous),
+            self._amendments(baseline),
+            self._sources(policies, baseline),
+        ]
+
+    def _intro(self, policies: Any, b: Any, previous: Any | None) -> nodes.Node:
+        box = nodes.container(classes=["baseline-intro"])
+        box += build.para(
+            "A wheel tagged ",
+            build.literal(f"manylinux_{b.glibc.tag_part}_ARCH"),
+            f" promises to run on every mainstream Linux distribution of that architecture "
+            f"whose glibc is {b.glibc} or newer, and to play well with other wheels.",
+        )
+        facts = [
+            build.para(nodes.strong("", "glibc: "), str(b.glibc)),
+            build.para(nodes.strong("", "Derived from: "), b.based_on),
+        ]
+        if b.build_image:
+            facts.append(
+                build.para(nodes.strong("", "Build image: "), build.literal(b.build_image))
+            )
+        if previous is not None:
+            facts.append(build.para(nodes.strong("", "Extends: "), baseline_link(previous.name)))
+        index = policies.baselines.index(b)
+        if index + 1 < len(policies.baselines):
+            facts.append(
+                build.para(
+                    nodes.strong("", "Next: "), baseline_link(policies.baselines[index + 1].name)
+                )
+            )
+        box += build.bullets(facts)
+        return box
+
+    def _tags(self, policies: Any, b: Any) -> nodes.Node:
+        section = build.section("Architectures and tags", "architectures")
+        rows = []
+        for arch in b.architectures:
+            info = policies.architectures.get(arch)
+            alias = b.aliases.get(arch)
+            rows.append(
+                [
+                    build.literal(arch),
+                    build.literal(b.tag(arch)),
+                    build.literal(f"{alias}_{arch}") if alias else "—",
+                    f"{info.bits}-bit {info.endianness}-endian" if info else "",
+                    build.literal(info.elf_machine) if info else "",
+                    b.isa.get(arch, "—"),
+                ]
+            )
+        section += build.table(
+            ["architecture", "tag", "legacy alias", "word", "ELF machine", "highest ISA level"],
+            rows,
+        )
+        if not b.aliases:
+            section += build.para(
+                "This baseline has no legacy alias: only the perennial tag names it."
+            )
+        return section
+
+    def _distributions(self, policies: Any, b: Any) -> nodes.Node:
+        section = build.section("Distributions it covers", "distributions")
+        dists = sorted(policies.covered_by(b), key=lambda d: (d.glibc, d.name, d.release))
+        users = [d for d in dists if not d.build_image]
+        section += build.para(
+            f"{len(users)} observed distribution releases have glibc {b.glibc} or newer on at "
+            "least one of this baseline's architectures. Support dates are as recorded in "
+            "the distribution table; a wheel keeps working after them, but nobody patches "
+            "the system any more."
+        )
+        rows = [
+            [
+                d.title,
+                str(d.glibc),
+                dist_arches(d, b),
+                date(d.released),
+                date(d.end_of_life),
+                date(d.end_of_free_lts),
+                date(d.end_of_commercial_lts),
+            ]
+            for d in users
+        ]
+        section += build.table(
+            [
+                "distribution",
+                "glibc",
+                "architectures",
+                "released",
+                "end of life",
+                "free LTS until",
+                "paid LTS until",
+            ],
+            rows,
+            classes=["distributions"],
+        )
+        return section
+
+    def _libraries(self, b: Any) -> nodes.Node:
+        section = build.section("Allowed libraries", "libraries")
+        section += build.para(
+            f"A wheel may link against these {len(b.libraries)} system libraries without "
+            "bundling them; every other library it needs must be bundled under a unique name."
+        )
+        section += build.para(
+            *build.joined((build.literal(s) for s in sorted(b.libraries)), " "), classes=["sonames"]
+        )
+        return section
+
+    def _symbols(self, policies: Any, b: Any) -> nodes.Node:
+        section = build.section("Symbol versions", "symbol-versions")
+        section += build.para(
+            "The versioned symbols a wheel's ELF files may require, per family and "
+            "architecture; architectures with the same set share a row. The newest numbered "
+            "version is what the baseline adds over older systems."
+        )
+        families = sorted({f for per in b.symbol_versions.values() for f in per})
+        for family in families:
+            per_arch = {
+                a: b.symbol_versions.get(a, {}).get(family, frozenset()) for a in b.architectures
+            }
+            rows = []
+            for members, versions in grouped_by_arch(per_arch, b.architectures):
+                if not versions:
+                    continue
+                rows.append(
+                    [", ".join(members), newest_numeric(versions) or "—", versions_cell(versions)]
+                )
+            if not rows:
+                continue
+            info = policies.families.get(family)
+            sub = build.section(family, f"symbols-{nodes.make_id(family)}")
+            if info is not None:
+                sub += build.para(
+                    info.description, " Versions named ", build.literal(info.prefix + "…"), "."
+                )
+            sub += build.table(["architectures", "newest", "versions"], rows, classes=["symbols"])
+            section += sub
+        return section
+
+    def _forbidden(self, b: Any) -> nodes.Node:
+        section = build.section("Forbidden symbols", "forbidden-symbols")
+        if not b.forbidden_symbols:
+            section += build.para("None: every symbol of an allowed version may be used.")
+            return section
+        section += build.para(
+            "These symbols are not available on every distribution the baseline covers even "
+            "though their version is allowed, so a wheel may not use them."
+        )
+        rows = [
+            [
+                build.literal(soname),
+                build.para(*build.joined((build.literal(s) for s in sorted(symbols)), " ")),
+            ]
+            for soname, symbols in sorted(b.forbidden_symbols.items())
+        ]
+        section += build.table(["library", "symbols"], rows)
+        return section
+
+    def _delta(self, b: Any, previous: Any | None) -> nodes.Node:
+        section = build.section("Changes from the previous baseline", "delta")
+        if previous is None:
+            section += build.para("This is the oldest baseline: everything above is its own.")
+            return section
+        section += build.para("Compared with ", baseline_link(previous.name), ":")
+        facts: list[nodes.Node] = []
+        for label, now, before in (
+            ("architectures", set(b.architectures), set(previous.architectures)),
+            ("libraries", set(b.libraries), set(previous.libraries)),
+        ):
+            added, removed = sorted(now - before), sorted(before - now)
+            if added:
+                facts.append(
+                    build.para(f"Adds {label}: ", *build.joined(build.literal(x) for x in added))
+                )
+            if removed:
+                facts.append(
+                    build.para(
+                        f"Removes {label}: ", *build.joined(build.literal(x) for x in removed)
+                    )
+                )
+        for arch in b.architectures:
+            if b.isa.get(arch) != previous.isa.get(arch) and arch in previous.architectures:
+                facts.append(
+                    build.para(
+                        f"Highest ISA level on {arch}: "
+                        f"{previous.isa.get(arch, 'none')} → {b.isa.get(arch, 'none')}"
+                    )
+                )
+        if facts:
+            section += build.bullets(facts)
+        rows = [
+            [
+                ", ".join(arches),
+                family,
+                build.para(*build.joined((build.literal(v) for v in added), " ")) if added else "—",
+                build.para(*build.joined((build.literal(v) for v in removed), " "))
+                if removed
+                else "—",
+            ]
+            for arches, family, added, removed in symbol_delta(b, previous)
+        ]
+        if rows:
+            section += build.table(
+                ["architectures", "family", "adds", "removes"], rows, classes=["delta"]
+            )
+        elif not facts:
+            section += build.para("No difference in architectures, libraries or symbol versions.")
+        return section
+
+    def _amendments(self, b: Any) -> nodes.Node:
+        section = build.section("Amendment history", "amendments")
+        if not b.amendments:
+            section += build.para("No amendment: the baseline is as first recorded.")
+            return section
+        rows = [
+            [a.date, a.change, a.reason, build.external(a.link, "source") if a.link else "—"]
+            for a in sorted(b.amendments, key=lambda a: a.date)
+        ]
+        section += build.table(["date", "change", "reason", "link"], rows, classes=["amendments"])
+        return section
+
+    def _sources(self, policies: Any, b: Any) -> nodes.Node:
+        section = build.section("Where the facts come from", "provenance")
+        rows = []
+        for what, source_id in sorted(b.provenance.items()):
+            source = policies.sources.get(source_id)
+            cell: build.Cell = (
+                build.external(source.url, source.title) if source and source.url else source_id
+            )
+            rows.append([what.replace("_", " "), cell])
+        section += build.table(["fact", "source"], rows)
+        section += build.para(
+            "The data file is ", build.literal(f"policies/baselines/{b.file.name}"), "."
+        )
+        return section
+
+
+class OverviewDirective(_PolicyDirective):
+    """``{baseline-overview}``: every baseline in one table."""
+
+    def run(self) -> list[nodes.Node]:
+        policies = self.policies()
+        rows = []
+        for b in policies.baselines:
+            aliases = sorted(set(b.aliases.values()))
+            users = [d for d in policies.covered_by(b) if not d.build_image]
+            rows.append(
+                [
+                    baseline_link(b.name),
+                    str(b.glibc),
+                    build.joined(build.literal(a) for a in aliases) if aliases else "—",
+                    ", ".join(b.architectures),
+                    b.based_on,
+                    str(len(users)),
+                ]
+            )
+        intro = build.para(
+            f"{len(policies.baselines)} baselines, from glibc {policies.oldest.glibc} to "
+            f"{policies.newest.glibc}. Each page lists what a wheel may use and which "
+            "distributions run it; see also ",
+            build.link("docs/guides/which-baseline", "", "which baseline to target"),
+            ".",
+        )
+        table = build.table(
+            ["baseline", "glibc", "legacy alias", "architectures", "derived from", "distributions"],
+            rows,
+        )
+        return [intro, table]
+
+
+def newest_covering(policies: Any, dist: Any) -> Any | None:
+    """The newest baseline whose wheels run on ``dist`` (on at least one architecture)."""
+    fitting = [
+        b
+        for b in policies.baselines
+        if b.glibc <= dist.glibc and set(b.architectures) & set(dist.architectures)
+    ]
+    return fitting[-1] if fitting else None
+
+
+class DistributionTableDirective(_PolicyDirective):
+    """``{distribution-table}``: distributions by glibc, with support dates."""
+
+    def run(self) -> list[nodes.Node]:
+        policies = self.policies()
+        dists = sorted(
+            (d for d in policies.distributions if not d.build_image),
+            key=lambda d: (d.glibc, d.name, d.release),
+        )
+        rows = []
+        for d in dists:
+            newest = newest_covering(policies, d)
+            rows.append(
+                [
+                    d.title,
+                    str(d.glibc),
+                    ", ".join(d.architectures),
+                    date(d.end_of_life),
+                    date(d.end_of_free_lts),
+                    date(d.end_of_commercial_lts),
+                    baseline_link(newest.name) if newest else "—",
+                ]
+            )
+        return [
+            build.table(
+                [
+                    "distribution",
+                    "glibc",
+                    "architectures",
+                    "end of life",
+                    "free LTS until",
+                    "paid LTS until",
+                    "newest baseline it runs",
+                ],
+                rows,
+                classes=["distributions"],
+            )
+        ]
+
+
+class TradeoffsDirective(_PolicyDirective):
+    """``{baseline-tradeoffs}``: what each baseline gains and loses against the one before."""
+
+    def run(self) -> list[nodes.Node]:
+        policies = self.policies()
+        rows = []
+        for b in policies.baselines:
+            previous = previous_of(policies, b)
+            users = [d for d in policies.covered_by(b) if not d.build_image]
+            if previous is None:
+                gains: build.Cell = "the oldest baseline"
+                loses: build.Cell = "—"
+            else:
+                gains = self._gains(b, previous)
+                lost = sorted(
+                    {d.title for d in policies.covered_by(previous) if not d.build_image}
+                    - {d.title for d in users}
+                )
+                dropped = sorted(set(previous.architectures) - set(b.architectures))
+                parts = []
+                if lost:
+                    parts.append(", ".join(lost))
+                if dropped:
+                    parts.append("architectures " + ", ".join(dropped))
+                loses = "; ".join(parts) or "nothing observed"
+            rows.append([baseline_link(b.name), str(b.glibc), str(len(users)), gains, loses])
+        return [
+            build.table(
+                [
+                    "baseline",
+                    "glibc",
+                    "distributions",
+                    "gains (newest versions, additions)",
+                    "loses",
+                ],
+                rows,
+                classes=["tradeoffs"],
+            )
+        ]
+
+    def _gains(self, b: Any, previous: Any) -> build.Cell:
+        newest: dict[str, set[str]] = {}
+        for _arches, family, added, _removed in symbol_delta(b, previous):
+            newest.setdefault(family, set()).update(added)
+        parts: list[nodes.Node] = []
+        for family in sorted(newest):
+            top = newest_numeric(newest[family]) or sorted_versions(newest[family])[-1]
+            parts.append(build.literal(f"{family}_{top}"))
+        added_arches = sorted(set(b.architectures) - set(previous.architectures))
+        added_libs = sorted(set(b.libraries) - set(previous.libraries))
+        text = []
+        if added_arches:
+            text.append(nodes.Text("; architectures " + ", ".join(added_arches)))
+        if added_libs:
+            text.append(nodes.Text("; libraries " + ", ".join(added_libs)))
+        cell = build.joined(parts) + text
+        return cell if cell else "no new symbol versions"
+
+
+def setup(app: Sphinx) -> None:
+    app.add_directive("baseline", BaselineDirective)
+    app.add_directive("baseline-overview", OverviewDirective)
+    app.add_directive("distribution-table", DistributionTableDirective)
+    app.add_directive("baseline-tradeoffs", TradeoffsDirective)

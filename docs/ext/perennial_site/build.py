@@ -1,0 +1,131 @@
+"""Small builders of docutils nodes, so generated pages are made of nodes, never of pasted HTML.
+
+Every string goes into a Text node, so whatever the data holds is escaped by the writer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from docutils import nodes
+
+Cell = str | nodes.Node | Sequence[nodes.Node] | None
+
+
+class data_link(nodes.reference):
+    """A link to an anchor on another generated page; its URI is filled in at write time."""
+
+
+def text(value: str) -> nodes.Text:
+    return nodes.Text(value)
+
+
+def literal(value: str, *classes: str) -> nodes.literal:
+    return nodes.literal(value, value, classes=list(classes))
+
+
+def para(*children: nodes.Node | str, classes: Sequence[str] = ()) -> nodes.paragraph:
+    node = nodes.paragraph(classes=list(classes))
+    node.extend(nodes.Text(c) if isinstance(c, str) else c for c in children)
+    return node
+
+
+def badge(value: str, kind: str) -> nodes.inline:
+    """An inline label such as a clause level or a case status, styled by its class."""
+    return nodes.inline(value, value, classes=[kind, f"{kind}-{nodes.make_id(value)}"])
+
+
+def link(target_doc: str, anchor: str, *children: nodes.Node | str) -> data_link:
+    """A link to ``anchor`` on page ``target_doc``, resolved by :func:`resolve_links`."""
+    node = data_link("", "", internal=True)
+    node["perennial_doc"] = target_doc
+    node["perennial_anchor"] = anchor
+    node.extend(nodes.Text(c) if isinstance(c, str) else c for c in children)
+    return node
+
+
+def external(url: str, label: str) -> nodes.reference:
+    return nodes.reference(label, label, refuri=url)
+
+
+def section(title: str | nodes.Node, anchor: str) -> nodes.section:
+    """A section with a stable anchor and a title (a string or an inline node)."""
+    node = nodes.section(ids=[anchor], names=[anchor])
+    heading = nodes.title()
+    heading += nodes.Text(title) if isinstance(title, str) else title
+    node += heading
+    return node
+
+
+def _is_block(node: nodes.Node) -> bool:
+    """Block-level nodes go straight into a cell or list item; inline ones need a paragraph."""
+    return isinstance(node, nodes.Body) and not isinstance(node, nodes.Inline)
+
+
+def _cell(content: Cell) -> nodes.entry:
+    entry = nodes.entry()
+    if content is None or content == "":
+        return entry
+    if isinstance(content, str):
+        entry += para(content)
+    elif isinstance(content, nodes.Node):
+        entry += content if _is_block(content) else para(content)
+    else:
+        entry += para(*content)
+    return entry
+
+
+def table(
+    headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, classes: Sequence[str] = ()
+) -> nodes.table:
+    """A plain table; ``rows`` cells are strings, nodes or node lists."""
+    node = nodes.table(classes=["perennial-table", *classes])
+    group = nodes.tgroup(cols=len(headers))
+    node += group
+    group.extend(nodes.colspec(colwidth=1) for _ in headers)
+    head = nodes.thead()
+    head += nodes.row("", *(_cell(h) for h in headers))
+    group += head
+    body = nodes.tbody()
+    for row in rows:
+        body += nodes.row("", *(_cell(c) for c in row))
+    group += body
+    return node
+
+
+def bullets(items: Iterable[nodes.Node | str]) -> nodes.bullet_list:
+    node = nodes.bullet_list()
+    for item in items:
+        entry = nodes.list_item()
+        entry += item if isinstance(item, nodes.Node) and _is_block(item) else para(item)
+        node += entry
+    return node
+
+
+def json_block(value: Any) -> nodes.literal_block:
+    """Data shown as indented JSON (sorted keys, so the page is stable)."""
+    rendered = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
+    block = nodes.literal_block(rendered, rendered)
+    block["language"] = "json"
+    return block
+
+
+def joined(parts: Iterable[nodes.Node], separator: str = ", ") -> list[nodes.Node]:
+    out: list[nodes.Node] = []
+    for index, part in enumerate(parts):
+        if index:
+            out.append(nodes.Text(separator))
+        out.append(part)
+    return out
+
+
+def resolve_links(builder: Any, doctree: nodes.document, fromdoc: str) -> None:
+    """Turn every :class:`data_link` into a relative URI for the page being written."""
+    for node in list(doctree.findall(data_link)):
+        uri = builder.get_relative_uri(fromdoc, node["perennial_doc"])
+        anchor = node["perennial_anchor"]
+        if node["perennial_doc"] == fromdoc:
+            uri = ""
+        node["refuri"] = f"{uri}#{anchor}" if anchor else uri or "#"

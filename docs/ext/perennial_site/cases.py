@@ -1,0 +1,179 @@
+"""The agreement matrix and the case pages, generated from the cases and the results files.
+
+The matrix is cases x implementations, grouped by audience and level; each cell links to the
+case's entry on its audience page, which shows the input, the expected result and what each
+implementation answered. One page per audience keeps the build fast; anchors keep links stable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from docutils import nodes
+from sphinx.application import Sphinx
+from sphinx.util.docutils import SphinxDirective
+
+from conformance.clauses import LEVELS
+from perennial_site import build, data
+
+AUDIENCES = ("installer", "index", "auditor")
+AUDIENCE_TITLES = {
+    "installer": "Installers",
+    "index": "Indexes",
+    "auditor": "Auditors",
+}
+CASES_DIR = "docs/generated/cases"
+
+
+def case_doc(case: Any) -> str:
+    """The page that shows a case: one per audience."""
+    return f"{CASES_DIR}/{case.audience}"
+
+
+def case_anchor(case_id: str) -> str:
+    return nodes.make_id("case-" + case_id)
+
+
+def impl_anchor(case_id: str, impl: Any) -> str:
+    return nodes.make_id(f"case-{case_id}-{impl.name}")
+
+
+def impl_label(impl: Any) -> str:
+    return f"{impl.name} {impl.version}"
+
+
+def result_for(impl: Any, case_id: str) -> Any | None:
+    return impl.results.get(case_id)
+
+
+def status_badge(case: Any, impl: Any) -> nodes.Node:
+    """A cell: the status, linking to that implementation's answer on the case page."""
+    result = result_for(impl, case.id)
+    if result is None:
+        return build.badge("not run", "case-status")
+    status = result.status + (" (known)" if result.divergence and result.status != "pass" else "")
+    return build.link(
+        case_doc(case), impl_anchor(case.id, impl), build.badge(status, "case-status")
+    )
+
+
+def clause_refs(case: Any) -> list[nodes.Node]:
+    from perennial_site.clauses import clause_ref
+
+    return build.joined(clause_ref(clause_id=name) for name in case.clauses)
+
+
+def _impls_for(results: Sequence[Any], cases: Sequence[Any]) -> list[Any]:
+    return [r for r in results if any(result_for(r, c.id) for c in cases)]
+
+
+class MatrixDirective(SphinxDirective):
+    """``{agreement-matrix}``: one section per audience, rows grouped by level."""
+
+    def run(self) -> list[nodes.Node]:
+        data.note(self.env, "cases", "results", "spec")
+        site = data.get(self.env.app)
+        out: list[nodes.Node] = [self._summary(site.results)]
+        for audience in AUDIENCES:
+            cases = [c for c in site.cases if c.audience == audience]
+            if not cases:
+                continue
+            out.append(self._audience(audience, cases, site.results))
+        return out
+
+    def _summary(self, results: Sequence[Any]) -> nodes.Node:
+        if not results:
+            return build.para("No implementation has been run yet: conformance/results/ is empty.")
+        from conformance.results import STATUSES
+
+        rows = []
+        for impl in results:
+            counts = impl.counts()
+            rows.append(
+                [impl.name, impl.version, impl.suite_version, *(str(counts[s]) for s in STATUSES)]
+            )
+        return build.table(
+            ["implementation", "version", "suite", *STATUSES], rows, classes=["matrix-summary"]
+        )
+
+    def _audience(self, audience: str, cases: list[Any], results: Sequence[Any]) -> nodes.section:
+        section = build.section(AUDIENCE_TITLES[audience], f"matrix-{audience}")
+        impls = _impls_for(results, cases)
+        if not impls:
+            section += build.para("No implementation has results for these cases yet.")
+        by_level: dict[str, list[Any]] = {}
+        for case in cases:
+            by_level.setdefault(case.level, []).append(case)
+        for level in LEVELS:
+            if level not in by_level:
+                continue
+            rows = []
+            for case in by_level[level]:
+                row: list[build.Cell] = [
+                    build.link(case_doc(case), case_anchor(case.id), build.literal(case.id)),
+                    clause_refs(case),
+                ]
+                row.extend(status_badge(case, impl) for impl in impls)
+                rows.append(row)
+            sub = build.section(
+                f"{level} ({len(rows)})", f"matrix-{audience}-{nodes.make_id(level)}"
+            )
+            sub += build.table(
+                ["case", "clauses", *(impl_label(i) for i in impls)], rows, classes=["matrix"]
+            )
+            section += sub
+        return section
+
+
+class CaseListDirective(SphinxDirective):
+    """``{case-list} AUDIENCE``: every case of an audience with input, expected and actual."""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        audience = self.arguments[0]
+        if audience not in AUDIENCES:
+            raise self.error(f"{audience!r} is not an audience {AUDIENCES}")
+        data.note(self.env, "cases", "results", "spec")
+        site = data.get(self.env.app)
+        cases = [c for c in site.cases if c.audience == audience]
+        if not cases:
+            return [build.para(f"No {audience} case exists yet.")]
+        return [self._case(case, site.results) for case in cases]
+
+    def _case(self, case: Any, results: Sequence[Any]) -> nodes.section:
+        section = build.section(build.literal(case.id), case_anchor(case.id))
+        facts = [
+            build.para(nodes.strong("", "Operation: "), build.literal(case.operation)),
+            build.para(nodes.strong("", "Cites: "), *clause_refs(case)),
+        ]
+        if case.note:
+            facts.append(build.para(case.note))
+        section.extend(facts)
+        section += build.para(nodes.strong("", "Input"))
+        section += build.json_block(dict(case.input))
+        section += build.para(nodes.strong("", "Expected"))
+        section += build.json_block(dict(case.expected))
+        for impl in results:
+            result = result_for(impl, case.id)
+            if result is None:
+                continue
+            answer = nodes.container(classes=["case-answer"])
+            answer["ids"].append(impl_anchor(case.id, impl))
+            header = build.para(
+                nodes.strong("", impl_label(impl)), ": ", build.badge(result.status, "case-status")
+            )
+            answer += header
+            if result.divergence:
+                answer += build.para("Known divergence: ", result.divergence)
+            if result.link:
+                answer += build.para("Upstream: ", build.external(result.link, result.link))
+            answer += build.json_block(result.actual)
+            section += answer
+        return section
+
+
+def setup(app: Sphinx) -> None:
+    app.add_directive("agreement-matrix", MatrixDirective)
+    app.add_directive("case-list", CaseListDirective)

@@ -1,0 +1,57 @@
+"""Source pages that exist once per item of data: one per baseline, one per audience.
+
+They are written at ``builder-inited`` into ``docs/generated/`` (ignored by git) as tiny
+MyST files holding a directive; the directive renders the data. A file is only rewritten when
+its text changes, and files for items that no longer exist are removed, so Sphinx's own
+change detection keeps incremental builds right.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sphinx.application import Sphinx
+
+from perennial_site import data
+from perennial_site.cases import AUDIENCE_TITLES, AUDIENCES
+
+GENERATED = "docs/generated"
+
+
+def pages(app: Sphinx) -> dict[str, str]:
+    """Relative path under docs/generated -> the file's text."""
+    site = data.get(app)
+    out: dict[str, str] = {}
+    if site.policies is not None:
+        names = [b.name for b in site.policies.baselines]
+        toctree = "\n".join(names)
+        out["baselines/index.md"] = (
+            "# Baselines\n\n"
+            "```{baseline-overview}\n```\n\n"
+            f"```{{toctree}}\n:hidden:\n\n{toctree}\n```\n"
+        )
+        for name in names:
+            out[f"baselines/{name}.md"] = f"# {name}\n\n```{{baseline}} {name}\n```\n"
+    for audience in AUDIENCES:
+        out[f"cases/{audience}.md"] = (
+            f"# Cases for {AUDIENCE_TITLES[audience].lower()}\n\n```{{case-list}} {audience}\n```\n"
+        )
+    return out
+
+
+def write(app: Sphinx) -> None:
+    root = Path(app.srcdir) / GENERATED
+    wanted = pages(app)
+    for relative, text in wanted.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    if root.is_dir():
+        for path in root.rglob("*.md"):
+            if path.relative_to(root).as_posix() not in wanted:
+                path.unlink()
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("builder-inited", write)
