@@ -9,7 +9,7 @@ test. Layouts (:mod:`.layouts`) are declared apart from building (:mod:`.elf`,
 from __future__ import annotations
 
 from conformance.craft.elf import ElfSpec, Symbol, build_elf
-from conformance.craft.generate import FIXTURES, build_all, check, generate
+from conformance.craft.generate import FIXTURES, build_all, check, fixture, generate
 from conformance.craft.recipes import RECIPES, RecipeError, load_all
 from conformance.craft.wheel import Member, WheelSpec, build_wheel
 
@@ -25,6 +25,7 @@ __all__ = [
     "build_elf",
     "build_wheel",
     "check",
+    "fixture",
     "generate",
     "load_all",
 ]

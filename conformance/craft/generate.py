@@ -42,6 +42,16 @@ def manifest_text(built: dict[str, tuple[bytes, dict[str, str]]]) -> str:
     return json.dumps({**document, "files": files}, indent=1, sort_keys=True) + "\n"
 
 
+def fixture(recipe: str, fixtures: Path = FIXTURES) -> Path:
+    """The committed file a recipe makes: ``fixture("wheels/x86_64-getrandom")`` or
+    ``fixture("elf/armv7l-interpreter")``. Reads the manifest, so it builds nothing."""
+    files: dict[str, dict[str, str]] = json.loads((fixtures / MANIFEST).read_text())["files"]
+    for path, entry in files.items():
+        if entry["recipe"] == f"{recipe}.toml":
+            return fixtures / str(path)
+    raise KeyError(f"no fixture is made by recipe {recipe!r} (see {fixtures / MANIFEST})")
+
+
 def _on_disk(fixtures: Path) -> set[str]:
     if not fixtures.is_dir():
         return set()

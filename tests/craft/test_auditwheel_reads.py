@@ -21,7 +21,7 @@ from conformance.craft.elf import ElfSpec
 from conformance.craft.generate import FIXTURES
 from conformance.craft.recipes import load_all
 
-from .craft_expect import ARCH_FACTS, Subject, subject_ids
+from .craft_expect import Subject, arch_facts, subject_ids
 
 _, WHEELS = load_all()
 HOSTILE_OR_PURE = {"hostile-", "tags-unknown-arch"}
@@ -38,7 +38,7 @@ def test_auditwheel_reads_each_elf_file(subject_id: str, subjects: dict[str, Sub
     subject = subjects[subject_id]
     spec = subject.spec
     tree = ldd(subject.path, ldpaths={"conf": [], "env": [], "interp": []})
-    arch = ARCH_FACTS[spec.arch].auditwheel
+    arch = arch_facts(spec).auditwheel
     if arch is None:
         with pytest.raises(ValueError):
             tree.platform.baseline_architecture  # noqa: B018 - the property raises
@@ -61,7 +61,7 @@ def _members_auditwheel_accepts(name: str) -> list[ElfSpec]:
     """The ELF members of the wheel's own architecture (auditwheel ignores the others)."""
     wheel = WHEELS[name]
     arch = get_wheel_architecture(wheel.spec.wheel_filename()).value
-    return [spec for _, spec in wheel.elf_specs if ARCH_FACTS[spec.arch].auditwheel == arch]
+    return [spec for _, spec in wheel.elf_specs if arch_facts(spec).auditwheel == arch]
 
 
 def _analysable() -> list[str]:

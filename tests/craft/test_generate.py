@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.craft.__main__ import main
-from conformance.craft.generate import FIXTURES, MANIFEST, build_all, check, generate
+from conformance.craft.generate import FIXTURES, MANIFEST, build_all, check, fixture, generate
 from conformance.craft.recipes import RECIPES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +109,14 @@ def test_the_module_runs_as_a_command() -> None:
         check=False,
     )
     assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_fixture_finds_the_file_a_recipe_makes() -> None:
+    wheel = fixture("wheels/x86_64-getrandom")
+    assert wheel.name == (
+        "getrandom_ext-1.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"
+    )
+    assert fixture("elf/armv7l-interpreter") == FIXTURES / "elf" / "armv7l-interpreter"
+    assert fixture("elf/x86_64-minimal").is_file()
+    with pytest.raises(KeyError, match="no fixture is made by recipe 'elf/nothing'"):
+        fixture("elf/nothing")

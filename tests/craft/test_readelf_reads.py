@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from .craft_expect import ARCH_FACTS, Subject, expected, subject_ids
+from .craft_expect import Subject, arch_facts, expected, subject_ids
 
 READELF = shutil.which("readelf")
 pytestmark = pytest.mark.skipif(
@@ -102,7 +102,7 @@ def parse(report: str) -> dict[str, Any]:
 def test_readelf_reads_what_the_recipe_says(subject_id: str, subjects: dict[str, Subject]) -> None:
     subject = subjects[subject_id]
     want = expected(subject.spec)
-    arch = ARCH_FACTS[subject.spec.arch]
+    arch = arch_facts(subject.spec)
     got = parse(run_readelf(subject.path))
     assert got.pop("class") == f"ELF{arch.bits}"
     assert got.pop("data") == f"2's complement, {'little' if arch.little else 'big'} endian"

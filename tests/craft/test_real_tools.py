@@ -106,9 +106,10 @@ def test_glibc_loads_crafted_shared_objects(name: str) -> None:
 
 
 @on_x86_64_glibc
-def test_glibc_lists_the_crafted_executable_dependencies() -> None:
+@pytest.mark.parametrize("name", ["x86_64-interpreter", "x86_64-exec"])
+def test_glibc_lists_the_crafted_executable_dependencies(name: str) -> None:
     result = subprocess.run(
-        [str(LOADER), "--list", str(FIXTURES / "elf" / "x86_64-interpreter")],
+        [str(LOADER), "--list", str(FIXTURES / "elf" / name)],
         capture_output=True,
         text=True,
         check=False,
