@@ -113,3 +113,23 @@ def test_auditwheel_refuses_what_it_must() -> None:
                 disable_isa_ext_check=False,
                 allow_graft=False,
             )
+
+
+def test_auditwheel_show_json_command_reads_a_crafted_wheel() -> None:
+    """The command-line path too, once: the spec's GLIBC_2.25 example."""
+    import json
+    import subprocess
+    import sys
+
+    path = FIXTURES / WHEELS["x86_64-getrandom"].output
+    script = "import sys; from auditwheel.main import main; sys.exit(main())"
+    result = subprocess.run(
+        [sys.executable, "-c", script, "show", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    report = json.loads(result.stdout)
+    assert report["wheel"] == path.name
+    assert set(report["versioned_symbols"]["libc.so.6"]) == {"GLIBC_2.2.5", "GLIBC_2.25"}
+    assert report["overall_tag"].endswith("_x86_64")

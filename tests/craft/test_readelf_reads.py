@@ -123,3 +123,31 @@ def test_the_parser_sees_versions_and_notes(subjects: dict[str, Subject]) -> Non
     assert isa["isa"] == ["x86-64-v3"]
     cxx = parse(run_readelf(subjects["elf/aarch64-glibcxx"].path))
     assert cxx["version_needs"]["libstdc++.so.6"][-1] == "GLIBCXX_3.4.26"
+
+
+def test_readelf_reports_an_error_for_every_broken_fixture() -> None:
+    """The second, independent reader agrees that the bad-input fixtures are bad."""
+    from conformance.craft.generate import FIXTURES
+    from conformance.craft.recipes import load_all
+
+    elves, _ = load_all()
+    broken = [r for r in elves.values() if r.broken is not None]
+    assert len(broken) == 5
+    for recipe in broken:
+        result = subprocess.run(
+            [
+                str(READELF),
+                "-W",
+                "-h",
+                "-d",
+                "-V",
+                "--dyn-syms",
+                "-l",
+                str(FIXTURES / recipe.output),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+        )
+        assert re.search(r"(Error|Warning):", result.stderr), recipe.name
