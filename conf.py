@@ -33,6 +33,7 @@ autodoc2_hidden_regexes = [r"reference_impl\.__main__"]
 html_theme = "furo"
 html_title = "perennial-manylinux"
 html_static_path = ["docs/_static"]
+html_favicon = "docs/_static/favicon.svg"
 html_theme_options = {"navigation_with_keys": True}
 html_copy_source = False
 html_show_sourcelink = False

@@ -37,16 +37,20 @@ class SiteData:
 
 
 def paths(app: Sphinx) -> dict[str, Path]:
-    """Where each data source lives, from the ``perennial_*`` settings in conf.py."""
+    """Where each data source lives, from the ``perennial_*`` settings in conf.py.
+
+    An empty setting turns the source off (a small test project needs no policies).
+    """
     root = Path(app.srcdir)
     config = app.config
-    return {
-        "policies": root / config.perennial_policies_dir,
-        "cases": root / config.perennial_cases_dir,
-        "results": root / config.perennial_results_dir,
-        "waivers": root / config.perennial_waivers_file,
-        "spec": root / config.perennial_spec_dir,
+    settings = {
+        "policies": config.perennial_policies_dir,
+        "cases": config.perennial_cases_dir,
+        "results": config.perennial_results_dir,
+        "waivers": config.perennial_waivers_file,
+        "spec": config.perennial_spec_dir,
     }
+    return {name: root / value for name, value in settings.items() if value}
 
 
 def fingerprint(path: Path) -> str:
@@ -140,12 +144,13 @@ def load(app: Sphinx) -> SiteData:
     """Read every source; a source that cannot be read becomes a problem, not a traceback."""
     where = paths(app)
     problems: list[str] = []
+    spec = where.get("spec", Path(app.srcdir) / "spec")
     return SiteData(
-        policies=_load_policies(where["policies"], problems),
-        cases=_load_cases(where["cases"], where["spec"], problems),
-        results=_load_results(where["results"], problems),
-        waivers=_load_waivers(where["waivers"], problems),
-        retired=_load_retired(where["spec"], problems),
+        policies=_load_policies(where["policies"], problems) if "policies" in where else None,
+        cases=_load_cases(where["cases"], spec, problems) if "cases" in where else (),
+        results=_load_results(where["results"], problems) if "results" in where else (),
+        waivers=_load_waivers(where["waivers"], problems) if "waivers" in where else {},
+        retired=_load_retired(spec, problems),
         problems=tuple(problems),
     )
 

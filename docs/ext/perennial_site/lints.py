@@ -135,7 +135,7 @@ def parser_disagreements(clauses: Iterable[Clause], spec_dir: Path) -> Iterator[
 def findings(app: Sphinx, env: BuildEnvironment) -> list[Finding]:
     site = data.get(app)
     clauses = list(all_clauses(env))
-    spec_dir = data.paths(app)["spec"]
+    spec_dir = data.paths(app).get("spec", Path(app.srcdir) / "spec")
     return [
         *duplicates(clauses, site.retired),
         *bad_citations(clauses, site.cases, site.retired),
