@@ -1,5 +1,9 @@
 # The two commands of the README. Both create and reuse .venv (Python 3.11).
+SHELL := bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# pip here warns about every mirror folder a package is absent from; keep real errors only.
+QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -8,8 +12,8 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --upgrade pip 2>&1 | $(QUIET_PIP)
+	$(PY) -m pip install --quiet -e '.[dev]' 2>&1 | $(QUIET_PIP)
 	touch $(STAMP)
 
 ## site: build the documentation site into _build/html, warnings are errors
