@@ -120,6 +120,30 @@ class _Context:
     arch: str | None
     loader: str | None
     files: list[tuple[str, ElfSummary, tuple[Resolved, ...]]] = field(default_factory=list)
+    families: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    symbols: dict[tuple[str, str], str] = field(default_factory=dict)
+    strong_undefined: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    def family_of(self, version: str) -> tuple[str, str] | None:
+        if version not in self.families:
+            self.families[version] = _family_of(self.policies, version)
+        return self.families[version]
+
+    def symbol_for(self, path: str, summary: ElfSummary, version: str) -> str:
+        key = (path, version)
+        if key not in self.symbols:
+            self.symbols[key] = _symbol_for(summary, version)
+        return self.symbols[key]
+
+    def strong(self, path: str, summary: ElfSummary) -> dict[str, list[str]]:
+        """Undefined non-weak symbols by name -> their display forms."""
+        if path not in self.strong_undefined:
+            table: dict[str, list[str]] = {}
+            for sym in summary.undefined:
+                if not sym.weak:
+                    table.setdefault(sym.name, []).append(str(sym))
+            self.strong_undefined[path] = table
+        return self.strong_undefined[path]
 
 
 def audit_wheel(
@@ -146,7 +170,9 @@ def _read_elf_files(wheel: SafeWheel, policies: PolicySet) -> list[tuple[str, El
                 continue
             stream.seek(0)
             try:
-                summary = summarize(stream, member, policies.architectures, size=wheel.size(member))
+                summary = summarize(
+                    stream, member, policies.architectures, size=wheel.size(member), exported=False
+                )
             except ELFError as error:
                 raise ELFError(wheel.display, f"member {member}: {error.problem}") from None
             except PerennialError:
@@ -532,7 +558,7 @@ def _file_blockers(
         if need.library not in allowed:
             continue
         for version in need.versions:
-            fam = _family_of(ctx.policies, version)
+            fam = ctx.family_of(version)
             if fam is None:
                 out.append(
                     Finding(
@@ -555,17 +581,21 @@ def _file_blockers(
                         "audit.symbol-versions",
                         ERROR,
                         path,
-                        f"{_symbol_for(summary, version)} (from {need.library})",
+                        f"{ctx.symbol_for(path, summary, version)} (from {need.library})",
                     )
                 )
     for library, symbols in baseline.forbidden_symbols.items():
         if library not in allowed:
             continue
-        for sym in summary.undefined:
-            if not sym.weak and sym.name in symbols and sym.library in (None, library):
+        strong = ctx.strong(path, summary)
+        for name in sorted(symbols & strong.keys()):
+            for shown in strong[name]:
                 out.append(
                     Finding(
-                        "audit.forbidden-symbols", ERROR, path, f"{sym} from {library} is forbidden"
+                        "audit.forbidden-symbols",
+                        ERROR,
+                        path,
+                        f"{shown} from {library} is forbidden",
                     )
                 )
     levels = ctx.policies.architectures[arch].isa_levels
@@ -611,7 +641,15 @@ def _minimal(
                         major, minor = release[0], release[1] if len(release) > 1 else 0
                         bump = 1 if len(release) > 2 and any(release[2:]) else 0
                         candidates.add(GlibcVersion(major, minor + bump))
-    sub = _Context(ctx.policies, ctx.arch, ctx.loader, list(files))
+    sub = _Context(
+        ctx.policies,
+        ctx.arch,
+        ctx.loader,
+        list(files),
+        ctx.families,
+        ctx.symbols,
+        ctx.strong_undefined,
+    )
     previous_blockers: list[Finding] = []
     for glibc in sorted(candidates):
         policy = _policy_for(ctx.policies, arch, glibc)

@@ -195,7 +195,7 @@ def identify_architecture(
 class _Image:
     """The byte ranges of one ELF file that were kept, readable by file offset."""
 
-    def __init__(self, ranges: dict[int, bytes], size: int) -> None:
+    def __init__(self, ranges: Mapping[int, bytes | bytearray], size: int) -> None:
         self._ranges = sorted(ranges.items())
         self.size = size
 
@@ -203,6 +203,14 @@ class _Image:
         return any(
             start <= offset and offset + length <= start + len(data) for start, data in self._ranges
         )
+
+    def locate(self, offset: int, length: int) -> tuple[bytes | bytearray, int]:
+        """The kept buffer holding a range and the range's start in it (no copy)."""
+        self.read(offset, length)
+        for start, data in self._ranges:
+            if start <= offset and offset + length <= start + len(data):
+                return data, offset - start
+        raise _NotKept(offset, length)
 
     def read(self, offset: int, length: int) -> memoryview:
         if offset < 0 or length < 0 or offset + length > self.size:
@@ -250,6 +258,7 @@ class _Header:
     shoff: int
     shnum: int
     shentsize: int
+    entry: int = 0
 
 
 @dataclass(frozen=True)
@@ -279,6 +288,7 @@ def _parse_header(head: bytes) -> _Header:
         shoff=int(h["e_shoff"]),
         shnum=int(h["e_shnum"]),
         shentsize=int(h["e_shentsize"]),
+        entry=int(h["e_entry"]),
     )
 
 
@@ -322,7 +332,12 @@ def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[i
     loads = [s for s in segments if s.type == PT_LOAD]
     if loads:
         first = min(loads, key=lambda s: s.offset)
-        keep[first.offset] = max(keep.get(first.offset, 0), min(first.filesz, _FIRST_SEGMENT_LIMIT))
+        length = min(first.filesz, _FIRST_SEGMENT_LIMIT)
+        # Linkers put the dynamic tables before the code: when the entry point (the start of
+        # .text in a shared library) lies in this segment, nothing after it is needed.
+        if first.vaddr < header.entry < first.vaddr + first.filesz:
+            length = min(length, header.entry - first.vaddr)
+        keep[first.offset] = max(keep.get(first.offset, 0), length)
     for seg in segments:
         if seg.type in (PT_DYNAMIC, PT_NOTE, PT_GNU_PROPERTY):
             keep[seg.offset] = max(keep.get(seg.offset, 0), seg.filesz)
@@ -333,7 +348,7 @@ def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[i
 
 def _stream_ranges(
     stream: IO[bytes], wanted: dict[int, int], prefix: bytes = b""
-) -> dict[int, bytes]:
+) -> dict[int, bytearray]:
     """Read ``prefix`` and then ``stream`` front to back, keeping the wanted (offset, length)
     ranges; ``prefix`` holds the bytes already read from the stream's start."""
     intervals = sorted((off, off + length) for off, length in wanted.items() if length > 0)
@@ -350,7 +365,7 @@ def _stream_ranges(
         position = chunk_end
         if position < last:
             chunk = stream.read(_CHUNK)
-    return {off: bytes(buf) for off, buf in buffers.items()}
+    return dict(buffers)
 
 
 def _vaddr_to_offset(segments: list[_Segment], vaddr: int) -> int:
@@ -477,12 +492,13 @@ def _version_definitions(
 def _symbols(
     header: _Header,
     image: _Image,
-    strtab: memoryview,
+    strtab_at: tuple[int, int],
     symtab_at: int,
     count: int,
     versym_at: int | None,
     needed_versions: dict[int, tuple[str, str]],
     defined_versions: dict[int, str],
+    want_exported: bool = True,
 ) -> tuple[list[Symbol], list[Symbol]]:
     end = "<" if header.little else ">"
     if header.bits == 64:
@@ -494,28 +510,27 @@ def _symbols(
     versyms: tuple[int, ...] = ()
     if versym_at is not None:
         versyms = struct.unpack(end + f"{count}H", image.read(versym_at, 2 * count))
-    strings = strtab.tobytes()
+    strings, base = image.locate(*strtab_at)
+    limit = base + strtab_at[1]
     undefined: list[Symbol] = []
     exported: list[Symbol] = []
     for i, fields in enumerate(struct.iter_unpack(fmt, table)):
-        if i == 0:
-            continue
+        info, shndx = fields[info_i], fields[shndx_i]
+        if i == 0 or (shndx != SHN_UNDEF and (not want_exported or info >> 4 == 0)):
+            continue  # STB_LOCAL never belongs to the dynamic interface
         name_off = fields[name_i]
-        stop = strings.find(b"\0", name_off)
+        stop = strings.find(b"\0", base + name_off, limit)
         if stop < 0:
             raise _Corrupt(f"symbol {i} has a name outside the string table")
-        name = strings[name_off:stop].decode("utf-8", "surrogateescape")
+        name = strings[base + name_off : stop].decode("utf-8", "surrogateescape")
         if not name:
             continue
-        info, shndx = fields[info_i], fields[shndx_i]
         weak = info >> 4 == STB_WEAK
         index = versyms[i] & 0x7FFF if versyms else VER_NDX_GLOBAL
         if shndx == SHN_UNDEF:
             version, library = needed_versions.get(index, (None, None))
             undefined.append(Symbol(name, version, library, weak))
         else:
-            if info >> 4 == 0:  # STB_LOCAL never belongs to the dynamic interface
-                continue
             exported.append(
                 Symbol(
                     name,
@@ -564,7 +579,11 @@ def _iter_notes(data: memoryview, end: str, align: int) -> Iterator[tuple[int, b
 
 
 def _summarise(
-    header: _Header, segments: list[_Segment], image: _Image, arches: Mapping[str, Architecture]
+    header: _Header,
+    segments: list[_Segment],
+    image: _Image,
+    arches: Mapping[str, Architecture],
+    want_exported: bool = True,
 ) -> ElfSummary:
     dyn: dict[int, list[int]] = {}
     for tag, value in _dynamic_entries(header, segments, image):
@@ -579,7 +598,8 @@ def _summarise(
     runpath: list[str] = []
     if DT_STRTAB in dyn:
         strsz = dyn.get(DT_STRSZ, [0])[0]
-        strtab = image.read(_vaddr_to_offset(segments, dyn[DT_STRTAB][0]), strsz)
+        strtab_at = (_vaddr_to_offset(segments, dyn[DT_STRTAB][0]), strsz)
+        strtab = image.read(*strtab_at)
         needed = [image.cstring(strtab, v) for v in dyn.get(DT_NEEDED, [])]
         soname = image.cstring(strtab, dyn[DT_SONAME][0]) if DT_SONAME in dyn else None
         for value in dyn.get(DT_RPATH, []):
@@ -610,12 +630,13 @@ def _summarise(
             undefined, exported = _symbols(
                 header,
                 image,
-                strtab,
+                strtab_at,
                 _vaddr_to_offset(segments, dyn[DT_SYMTAB][0]),
                 count,
                 versym_at,
                 need_index,
                 def_index,
+                want_exported,
             )
     stack = [s for s in segments if s.type == PT_GNU_STACK]
     endianness = "little" if header.little else "big"
@@ -658,21 +679,24 @@ def summarize(
     source: str,
     architectures: Mapping[str, Architecture],
     size: int | None = None,
+    exported: bool = True,
 ) -> ElfSummary:
     """Summarise one ELF file given as bytes or as a readable binary stream.
 
     A stream is read front to back, keeping only the ranges that hold the dynamic tables; if
     an unusual layout puts them elsewhere, the stream is rewound (``seek(0)``) once and read
     again for exactly those ranges. ``size`` is the stream's length when known (a zip member's
-    declared size). Any inconsistency raises :class:`ELFError` naming ``source``.
+    declared size). ``exported=False`` skips decoding defined symbols (``exported`` is then
+    empty), which an auditor does not need. Any inconsistency raises :class:`ELFError`
+    naming ``source``.
     """
     try:
         if isinstance(data, (bytes, bytearray, memoryview)):
             blob = bytes(data)
             header = _parse_header(blob[:_HEAD_LIMIT])
             image = _Image({0: blob}, len(blob))
-            return _summarise(header, _segments(header, image), image, architectures)
-        return _summarise_stream(data, size, architectures)
+            return _summarise(header, _segments(header, image), image, architectures, exported)
+        return _summarise_stream(data, size, architectures, exported)
     except _NotKept as missing:
         raise ELFError(
             source, f"truncated or corrupt ELF file: range {missing} not found"
@@ -682,7 +706,10 @@ def summarize(
 
 
 def _summarise_stream(
-    stream: IO[bytes], size: int | None, architectures: Mapping[str, Architecture]
+    stream: IO[bytes],
+    size: int | None,
+    architectures: Mapping[str, Architecture],
+    want_exported: bool = True,
 ) -> ElfSummary:
     head = stream.read(_HEAD_LIMIT)
     header = _parse_header(head)
@@ -697,7 +724,7 @@ def _summarise_stream(
         size = max((off + len(buf) for off, buf in kept.items()), default=len(head))
     image = _Image(kept, size)
     try:
-        return _summarise(header, segments, image, architectures)
+        return _summarise(header, segments, image, architectures, want_exported)
     except _NotKept:
         pass
     # Unusual layout: learn the ranges from the dynamic section, then read the stream again.
@@ -705,7 +732,7 @@ def _summarise_stream(
     wanted.update(_ranges_from_dynamic(header, segments, image))
     stream.seek(0)
     image = _Image(_stream_ranges(stream, wanted), size)
-    return _summarise(header, segments, image, architectures)
+    return _summarise(header, segments, image, architectures, want_exported)
 
 
 def _ranges_from_dynamic(

@@ -1,0 +1,163 @@
+"""Benchmark ``perennial audit`` against ``auditwheel show`` on real wheels from PyPI.
+
+Not a test: it downloads a corpus into a cache outside the repository, runs both auditors on
+each wheel in a child process (wall time and peak RSS from ``/usr/bin/time``), measures the
+floor (only decompressing each wheel's ELF members), and prints both verdicts side by side.
+
+    .venv/bin/python benchmarks/audit_bench.py [--cache DIR] [--only SUBSTRING] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+VENV_BIN = Path(__file__).resolve().parent.parent / ".venv" / "bin"
+DEFAULT_CACHE = Path.home() / ".cache" / "perennial-bench" / "wheels"
+
+PACKAGES = [
+    "numpy", "scipy", "pandas", "pyarrow", "opencv-python-headless", "h5py", "scikit-learn",
+    "psycopg2-binary", "lxml", "pillow", "cryptography",
+]  # fmt: skip
+ARCHES = ["x86_64", "aarch64"]
+EXTRA = [
+    # (requirement, python version, platforms): the old legacy tags and the big one
+    ("numpy==1.21.1", "3.7", ["manylinux1_x86_64"]),
+    ("numpy==1.21.6", "3.9", ["manylinux2010_x86_64"]),
+    ("torch==2.13.0", "3.11", ["manylinux_2_28_x86_64"]),  # from the machine's wheel dir
+]
+
+
+def download(cache: Path) -> None:
+    """``pip download`` the corpus into ``cache`` (pip skips what is already there)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for arch in ARCHES:
+        platforms = [f"manylinux_2_28_{arch}", f"manylinux_2_17_{arch}", f"manylinux2014_{arch}"]
+        jobs.extend((pkg, "3.11", platforms) for pkg in PACKAGES)
+    jobs.extend(EXTRA)
+    for requirement, python, platforms in jobs:
+        command = [str(VENV_BIN / "pip"), "download", "-q", "--no-deps", "--only-binary=:all:"]
+        for platform in platforms:
+            command += ["--platform", platform]
+        command += ["--python-version", python, "-d", str(cache), requirement]
+        subprocess.run(command, check=False)
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_kb: int
+    output: str
+    code: int
+
+
+def timed(command: list[str]) -> Run:
+    """Run a command, returning its wall time, peak RSS and stdout."""
+    with tempfile.NamedTemporaryFile("r") as report:
+        start = time.perf_counter()
+        done = subprocess.run(
+            ["/usr/bin/time", "-o", report.name, "-f", "%M", *command],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        elapsed = time.perf_counter() - start
+        lines = [x for x in Path(report.name).read_text().split() if x.isdigit()]
+    return Run(elapsed, int(lines[-1]) if lines else 0, done.stdout, done.returncode)
+
+
+def floor(wheel: Path) -> float:
+    """Seconds to only decompress the wheel's ELF members (what any auditor must at least do)."""
+    start = time.perf_counter()
+    with zipfile.ZipFile(wheel) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as stream:
+                if stream.read(4) != b"\x7fELF":
+                    continue
+                while stream.read(1 << 20):
+                    pass
+    return time.perf_counter() - start
+
+
+def ours(run: Run) -> str:
+    try:
+        wheel = json.loads(run.output)["wheels"][0]
+    except (ValueError, KeyError, IndexError):
+        return f"error (exit {run.code})"
+    return f"{wheel['best_baseline'] or 'none'} (exact {wheel['minimal_glibc']})"
+
+
+def theirs(run: Run) -> str:
+    try:
+        data = json.loads(run.output)
+    except ValueError:
+        return f"error (exit {run.code})"
+    tag = str(data.get("overall_tag", data.get("error", "?")))
+    match = re.match(r"^(manylinux_[0-9]+_[0-9]+)_", tag)
+    return match[1] if match else tag
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--only", default="", help="only wheels whose name contains this")
+    parser.add_argument("--no-download", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the measurements here")
+    args = parser.parse_args()
+    if not args.no_download:
+        download(args.cache)
+    wheels = sorted(w for w in args.cache.glob("*.whl") if args.only in w.name)
+    rows = []
+    header = f"{'wheel':58} {'MB':>6} {'floor':>6} {'ours':>6} {'aw':>7} {'x':>5} {'oursMB':>6} {'awMB':>6}  verdicts (ours | auditwheel)"  # noqa: E501
+    print(header)
+    for wheel in wheels:
+        size = wheel.stat().st_size / 1e6
+        base = floor(wheel)
+        mine = timed([str(VENV_BIN / "perennial"), "audit", "--json", str(wheel)])
+        aw = timed([str(VENV_BIN / "auditwheel"), "show", "--json", str(wheel)])
+        row = {
+            "wheel": wheel.name,
+            "mb": round(size, 1),
+            "floor_s": round(base, 3),
+            "ours_s": round(mine.seconds, 3),
+            "auditwheel_s": round(aw.seconds, 3),
+            "ours_peak_mb": round(mine.peak_kb / 1024, 1),
+            "auditwheel_peak_mb": round(aw.peak_kb / 1024, 1),
+            "ours": ours(mine),
+            "auditwheel": theirs(aw),
+        }
+        rows.append(row)
+        print(
+            f"{wheel.name[:58]:58} {size:6.1f} {base:6.2f} {mine.seconds:6.2f} {aw.seconds:7.2f}"
+            f" {aw.seconds / mine.seconds:5.1f} {row['ours_peak_mb']:6.0f}"
+            f" {row['auditwheel_peak_mb']:6.0f}  {row['ours']} | {row['auditwheel']}",
+            flush=True,
+        )
+    total_ours = sum(r["ours_s"] for r in rows)
+    total_aw = sum(r["auditwheel_s"] for r in rows)
+    print(
+        f"total: ours {total_ours:.1f} s, auditwheel {total_aw:.1f} s, ratio {total_aw / total_ours:.1f}x"
+    )
+    for r in rows:
+        if r["mb"] > 10:
+            print(f"  floor ratio {r['ours_s'] / r['floor_s']:.2f}  {r['wheel']}")
+    print(
+        f"peak memory: ours max {max(r['ours_peak_mb'] for r in rows):.0f} MB,"
+        f" auditwheel max {max(r['auditwheel_peak_mb'] for r in rows):.0f} MB"
+    )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
