@@ -8,6 +8,7 @@ failed build that names the clause and the page.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -181,3 +182,35 @@ def test_an_incremental_build_sees_a_data_change(tmp_path: Path, sphinx_build: B
     result = sphinx_build(project, tmp_path / "out")
     assert result.returncode == 0, result.stderr
     assert "installer.demo.two" in (tmp_path / "out" / "spec" / "more.html").read_text()
+
+
+def test_a_policy_change_shows_on_the_baseline_page_after_a_rebuild(
+    tmp_path: Path, sphinx_build: Build
+) -> None:
+    project = make_project(tmp_path / "src")
+    shutil.copytree(ROOT / "policies", project / "policies")
+    (project / "conf.py").write_text(
+        CONF.replace('perennial_policies_dir = ""', 'perennial_policies_dir = "policies"')
+        + 'include_patterns += ["docs/generated/baselines/**"]\n'
+    )
+    (project / "index.md").write_text(
+        INDEX.replace("spec/more", "spec/more\ndocs/generated/baselines/index")
+    )
+    assert sphinx_build(project, tmp_path / "out").returncode == 0
+    page = tmp_path / "out" / "docs" / "generated" / "baselines" / "manylinux_2_28.html"
+    assert "AlmaLinux 8" in page.read_text()
+    assert "libperennialtest.so.1" not in page.read_text()
+    policy = project / "policies" / "baselines" / "manylinux_2_28.toml"
+    policy.write_text(
+        policy.read_text()
+        + '\n[add]\nlibraries = ["libperennialtest.so.1"]\n\n[[amendment]]\ndate = "2026-11-21"\n'
+        'change = "libperennialtest.so.1 joins the allowed libraries."\n'
+        'reason = "A test that the site follows the data."\nlink = "https://example.invalid/1"\n'
+    )
+    result = sphinx_build(project, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    html = page.read_text()
+    assert "libperennialtest.so.1" in html  # in the allowed libraries and in the delta
+    assert "A test that the site follows the data." in html  # the amendment history
+    newer = page.with_name("manylinux_2_31.html").read_text()
+    assert "libperennialtest.so.1" in newer  # newer baselines inherit it

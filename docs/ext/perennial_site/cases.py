@@ -143,7 +143,8 @@ class CaseListDirective(SphinxDirective):
         return [self._case(case, site.results) for case in cases]
 
     def _case(self, case: Any, results: Sequence[Any]) -> nodes.section:
-        section = build.section(build.literal(case.id), case_anchor(case.id))
+        section = build.section(case.id, case_anchor(case.id))
+        section["classes"].append("case")
         facts = [
             build.para(nodes.strong("", "Operation: "), build.literal(case.operation)),
             build.para(nodes.strong("", "Cites: "), *clause_refs(case)),
