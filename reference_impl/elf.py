@@ -564,18 +564,31 @@ def _isa_needed(header: _Header, segments: list[_Segment], image: _Image) -> int
     return None
 
 
+def _check_extents(header: _Header, segments: list[_Segment], size: int) -> None:
+    """Every header table and segment the file declares lies inside it (else it is cut short)."""
+    if header.shoff and header.shoff + header.shnum * header.shentsize > size:
+        raise _Corrupt(f"section headers at {header.shoff:#x} lie past the end ({size:#x} bytes)")
+    for seg in segments:
+        if seg.type in (PT_LOAD, PT_DYNAMIC, PT_NOTE) and seg.offset + seg.filesz > size:
+            raise _Corrupt(f"a segment at {seg.offset:#x} runs past the end ({size:#x} bytes)")
+
+
 def _iter_notes(data: memoryview, end: str, align: int) -> Iterator[tuple[int, bytes, memoryview]]:
+    """(type, name, descriptor) of each note; padding is to ``align`` from the segment start."""
     at = 0
     while at + 12 <= len(data):
         namesz, descsz, note_type = struct.unpack_from(end + "III", data, at)
-        at += 12
-        name = bytes(data[at : at + namesz])
-        at += (namesz + align - 1) // align * align
-        desc = data[at : at + descsz]
-        at += (descsz + align - 1) // align * align
+        name = bytes(data[at + 12 : at + 12 + namesz])
+        desc_at = _align(at + 12 + namesz, align)
+        desc = data[desc_at : desc_at + descsz]
         if len(desc) < descsz:
             return  # a malformed note (patchelf leaves some) says nothing we rely on
         yield note_type, name, desc
+        at = _align(desc_at + descsz, align)
+
+
+def _align(value: int, align: int) -> int:
+    return (value + align - 1) // align * align
 
 
 def _summarise(
@@ -585,6 +598,7 @@ def _summarise(
     arches: Mapping[str, Architecture],
     want_exported: bool = True,
 ) -> ElfSummary:
+    _check_extents(header, segments, image.size)
     dyn: dict[int, list[int]] = {}
     for tag, value in _dynamic_entries(header, segments, image):
         dyn.setdefault(tag, []).append(value)
@@ -711,17 +725,20 @@ def _summarise_stream(
     architectures: Mapping[str, Architecture],
     want_exported: bool = True,
 ) -> ElfSummary:
+    if size is None:  # without a length, truncation cannot be told apart: read it whole
+        blob = stream.read()
+        header = _parse_header(blob[:_HEAD_LIMIT])
+        whole = _Image({0: blob}, len(blob))
+        return _summarise(header, _segments(header, whole), whole, architectures, want_exported)
     head = stream.read(_HEAD_LIMIT)
     header = _parse_header(head)
-    total = size if size is not None else 1 << 62
+    total = size
     head_image = _Image({0: head}, max(total, len(head)))
     if header.phoff + header.phnum * header.phentsize > len(head):
         raise _Corrupt("program headers lie beyond the first 64 KiB")
     segments = _segments(header, head_image)
     plan = _plan_ranges(header, segments, total)
     kept = _stream_ranges(stream, plan, prefix=head)
-    if size is None:
-        size = max((off + len(buf) for off, buf in kept.items()), default=len(head))
     image = _Image(kept, size)
     try:
         return _summarise(header, segments, image, architectures, want_exported)
