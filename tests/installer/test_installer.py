@@ -163,10 +163,11 @@ def test_order_perennial_before_alias_at_the_same_glibc() -> None:
 def test_order_tie_break_by_build_tag() -> None:
     wheels = [
         "d-1.0-py3-none-manylinux_2_17_x86_64.whl",
-        "d-1.0-2-py3-none-manylinux_2_17_x86_64.whl",
-        "d-1.0-10-py3-none-manylinux_2_17_x86_64.whl",
+        "d-1.0-1-py3-none-manylinux_2_17_x86_64.whl",
+        "d-1.0-9-py3-none-manylinux_2_17_x86_64.whl",
     ]
     result = select(wheels, glibc("2.36"))
+    # build 9 before build 1 (though "1" sorts first as text), a wheel without one last
     assert [c.filename for c in result.ranking] == [wheels[2], wheels[1], wheels[0]]
 
 
