@@ -33,8 +33,9 @@ OPERATIONS: Mapping[str, Operation] = {
             "Is a platform tag well formed, and what perennial tag does it stand for?",
             {"tag": "the platform tag text"},
             {
-                "valid": "true when the tag follows the grammar",
-                "perennial": "the manylinux_X_Y_ARCH form (legacy aliases normalised), or null",
+                "valid": "true when the string is a platform tag at all",
+                "kind": "'perennial', 'legacy', 'linux' or 'other' (another platform), or null",
+                "normal": "the normal form (case folded, legacy alias -> twin), or null",
             },
         ),
         Operation(
@@ -67,7 +68,10 @@ OPERATIONS: Mapping[str, Operation] = {
             "index",
             "Does an index accept a platform tag (or a wheel filename) on upload?",
             {"tag": "platform tag", "filename": "wheel filename", "index": "index policy"},
-            {"accepted": "true or false"},
+            {
+                "accepted": "true or false",
+                "reasons": "clause IDs of every rejection, sorted (empty when accepted)",
+            },
         ),
         Operation(
             "audit.wheel",
@@ -76,7 +80,8 @@ OPERATIONS: Mapping[str, Operation] = {
             {"fixture": "name of a crafted wheel in conformance/fixtures"},
             {
                 "verdict": "'pass' (earns every claim), 'fail', or 'refused' (unreadable input)",
-                "earned": "best (lowest-glibc) maintained baseline tag satisfied, or null",
+                "baseline": "the best (lowest-glibc) maintained baseline satisfied, as a tag of "
+                "the wheel's architecture (manylinux_2_26_x86_64), or null",
                 "minimal_glibc": "exact lowest glibc X.Y the binaries need, or null",
                 "findings": "clause IDs of every finding (failures and warnings), sorted",
             },

@@ -1,0 +1,241 @@
+"""Machinery shared by the black-box installer adapters (pip, uv).
+
+A black-box installer is asked to choose among real wheel files in a find-links directory,
+offline. Each case becomes its own project (``c<hash of the case ID>``) so that many cases
+share one installer invocation per system profile and override; a pure ``py3-none-any``
+wheel is added to every project without one, so "nothing compatible" shows up as that
+fallback being chosen rather than as a failure that would stop the whole batch.
+
+An emulated system is a throw-away virtual environment whose ``sitecustomize`` makes the
+interpreter report the profile's glibc, machine and pointer size, with the profile's
+``_manylinux`` module in its site-packages (or in a directory put on ``PYTHONPATH``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.adapters.base import Adapter, Outcome, Request
+from conformance.systems import Override, SystemProfile, override_source
+
+TEMPLATE = Path(__file__).with_name("startup_template.py")
+VERSION = "1.0"
+_ZIP_DATE = (2020, 2, 2, 0, 0, 0)
+
+
+def project_name(case_id: str) -> str:
+    """A valid, normalised project name unique to a case."""
+    return "c" + hashlib.sha256(case_id.encode()).hexdigest()[:12]
+
+
+@dataclass
+class Project:
+    """One case's wheels, renamed to the case's project."""
+
+    case_id: str
+    name: str
+    files: dict[str, str] = field(default_factory=dict)
+    """File name written -> the case's original wheel name (None for the fallback)."""
+    fallback: str | None = None
+
+
+def _renamed(wheel: str, name: str) -> str:
+    """``demo-1.0-py3-none-TAG.whl`` -> ``NAME-1.0-py3-none-TAG.whl`` (the rest untouched)."""
+    parts = wheel.split("-", 1)
+    return f"{name}-{parts[1]}" if len(parts) == 2 else f"{name}-{wheel}"
+
+
+def write_wheel(directory: Path, filename: str, name: str, origin: str) -> None:
+    """A minimal installable wheel whose module records which file it came from."""
+    stem = filename.removesuffix(".whl").split("-")
+    tags = []
+    if len(stem) >= 5:
+        for python in stem[-3].split("."):
+            for abi in stem[-2].split("."):
+                tags += [f"{python}-{abi}-{plat}" for plat in stem[-1].split(".")]
+    dist_info = f"{name}-{VERSION}.dist-info"
+    members = {
+        f"{name}/__init__.py": f"ORIGIN = {origin!r}\n",
+        f"{dist_info}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {VERSION}\n",
+        f"{dist_info}/WHEEL": "Wheel-Version: 1.0\nGenerator: perennial-conformance\n"
+        "Root-Is-Purelib: false\n" + "".join(f"Tag: {tag}\n" for tag in tags),
+    }
+    record = "".join(f"{path},,\n" for path in members) + f"{dist_info}/RECORD,,\n"
+    members[f"{dist_info}/RECORD"] = record
+    with zipfile.ZipFile(directory / filename, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, text in members.items():
+            archive.writestr(zipfile.ZipInfo(path, _ZIP_DATE), text)
+
+
+def wheels_of(request: Request) -> list[str]:
+    """The candidate wheels a request asks about (one synthetic wheel for a compatibility
+    question: is a wheel tagged only with this tag chosen at all?)."""
+    if request.operation == "installer.compatible":
+        return [f"demo-{VERSION}-py3-none-{request.input['tag']}.whl"]
+    return list(request.input["wheels"])
+
+
+def build_projects(requests: Sequence[Request], directory: Path) -> dict[str, Project]:
+    """Write every request's wheels into ``directory``; project name -> Project."""
+    directory.mkdir(parents=True, exist_ok=True)
+    projects: dict[str, Project] = {}
+    for request in requests:
+        name = project_name(request.case_id)
+        project = Project(request.case_id, name)
+        for wheel in wheels_of(request):
+            renamed = _renamed(wheel, name)
+            project.files[renamed] = wheel
+            write_wheel(directory, renamed, name, wheel)
+        if not any(w.endswith("-any.whl") for w in project.files):
+            project.fallback = f"{name}-{VERSION}-py3-none-any.whl"
+            write_wheel(directory, project.fallback, name, "")
+        projects[name] = project
+    return projects
+
+
+class Environments:
+    """Throw-away virtual environments posing as system profiles, one per (profile, override)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._made: dict[tuple[str, str], tuple[Path, dict[str, str]]] = {}
+
+    def get(self, system: SystemProfile, override: Override) -> tuple[Path, dict[str, str]]:
+        """The interpreter path and the extra environment variables for a system."""
+        key = (system.name, override.name)
+        if key not in self._made:
+            self._made[key] = self._create(system, override)
+        return self._made[key]
+
+    def _create(self, system: SystemProfile, override: Override) -> tuple[Path, dict[str, str]]:
+        venv = self.root / f"venv-{len(self._made)}"
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+            check=True,
+            capture_output=True,
+        )
+        (site,) = venv.glob("lib/python*/site-packages")
+        profile = {
+            "libc": system.libc,
+            "confstr": system.confstr,
+            "glibc_text": system.glibc_text,
+            "machine": system.machine,
+            "bits": system.bits,
+            "interpreter": str(system.interpreter_path) if system.interpreter_path else None,
+        }
+        (site / "perennial_profile.json").write_text(json.dumps(profile))
+        shutil.copyfile(TEMPLATE, site / "sitecustomize.py")
+        env: dict[str, str] = {}
+        source = override_source(override)
+        if source is not None:
+            if override.location == "pythonpath":
+                extra = venv / "pythonpath"
+                extra.mkdir()
+                (extra / "_manylinux.py").write_text(source)
+                env["PYTHONPATH"] = str(extra)
+            else:
+                (site / "_manylinux.py").write_text(source)
+        return venv / "bin" / "python", env
+
+
+def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    """The parent's environment without pip/uv/Python settings that could leak in."""
+    import os
+
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PIP_", "UV_", "PYTHON", "VIRTUAL_ENV", "CONDA"))
+    }
+    return {**keep, **extra}
+
+
+def group_key(request: Request) -> tuple[str, str, str]:
+    """Requests sharing one installer invocation: same system (or target) and override."""
+    if "target" in request.input:
+        return ("target", request.input["target"], "absent")
+    assert request.system is not None
+    return ("system", request.system.name, request.override.name)
+
+
+def tail(text: str, lines: int = 3) -> str:
+    """The last non-empty lines of a tool's output, joined on one line."""
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(kept[-lines:])[-400:]
+
+
+class BlackBoxInstaller(Adapter):
+    """Common batching: subclasses implement :meth:`choose` for one group of projects."""
+
+    operations = frozenset({"installer.compatible", "installer.select"})
+
+    def __init__(self) -> None:
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"perennial-{self.name}-"))
+        self.environments = Environments(self._tmp / "envs")
+        self._groups = 0
+
+    def close(self) -> None:
+        shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def choose(
+        self, key: tuple[str, str, str], requests: Sequence[Request], links: Path, names: list[str]
+    ) -> tuple[dict[str, str] | None, str]:
+        """Run the installer once: project -> chosen file name, or None and the error text."""
+        raise NotImplementedError
+
+    def answer_all(self, requests: Iterable[Request]) -> dict[str, Outcome]:
+        outcomes: dict[str, Outcome] = {}
+        groups: dict[tuple[str, str, str], list[Request]] = {}
+        for request in requests:
+            if request.operation not in self.operations:
+                outcomes[request.case_id] = Outcome.skip(
+                    f"{self.name} has no {request.operation} operation here"
+                )
+                continue
+            groups.setdefault(group_key(request), []).append(request)
+        for key, members in groups.items():
+            outcomes.update(self._run_group(key, members))
+        return outcomes
+
+    def _run_group(
+        self, key: tuple[str, str, str], requests: Sequence[Request]
+    ) -> dict[str, Outcome]:
+        self._groups += 1
+        links = self._tmp / f"links-{self._groups}"
+        projects = build_projects(requests, links)
+        chosen, error = self.choose(key, requests, links, list(projects))
+        if chosen is None and len(requests) > 1:
+            # One case may have broken the batch: ask again one case at a time.
+            outcomes: dict[str, Outcome] = {}
+            for request in requests:
+                outcomes.update(self._run_group(key, [request]))
+            return outcomes
+        outcomes = {}
+        for name, project in projects.items():
+            request = next(r for r in requests if r.case_id == project.case_id)
+            if chosen is None:
+                outcomes[request.case_id] = Outcome.output(self.failure(error))
+                continue
+            picked = chosen.get(name)
+            original = project.files.get(picked) if picked else None
+            if request.operation == "installer.compatible":
+                outcomes[request.case_id] = Outcome.output({"compatible": original is not None})
+            else:
+                outcomes[request.case_id] = Outcome.output({"selected": original})
+        return outcomes
+
+    def failure(self, error: str) -> dict[str, Any]:
+        """The output for an installer run that failed: an override failure is the spec's
+        ``error: override``; anything else is reported as the tool's own failure."""
+        kind = "override" if "_manylinux" in error else "installer-failed"
+        return {"error": kind, "message": error.replace(str(self._tmp), "$TMP")}

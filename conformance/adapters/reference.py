@@ -1,0 +1,179 @@
+"""The reference implementation (``reference_impl``), in process.
+
+Systems are built with ``reference_impl.system.detect`` given the profile's probes (confstr
+text, ``sysconfig`` platform, the stand-in interpreter, pointer size), so the reference's own
+detection rules are exercised; a target is ``TargetSystem.from_tag``. The override is the
+profile's ``_manylinux.py`` written to a file and imported by ``reference_impl.override``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from conformance.adapters.base import Adapter, Request
+from conformance.systems import Override as OverrideBehaviour
+from conformance.systems import override_source
+
+PYTHON_PAIRS = (("cp311", "cp311"), ("cp311", "abi3"), ("cp311", "none"), ("py3", "none"))
+"""What a CPython 3.11 interpreter supports, most specific first (abi3 and py3 included)."""
+
+
+class ReferenceAdapter(Adapter):
+    name = "reference"
+    operations = frozenset(
+        {
+            "tag.parse",
+            "installer.compatible",
+            "installer.tags",
+            "installer.select",
+            "index.check",
+            "audit.wheel",
+        }
+    )
+
+    def __init__(self) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="perennial-reference-")
+        self._overrides: dict[str, Path] = {}
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+    def version(self) -> str:
+        from reference_impl import __version__
+
+        return __version__
+
+    def answer(self, request: Request) -> Mapping[str, Any]:
+        from reference_impl.errors import OverrideError
+
+        handler = getattr(self, "_" + request.operation.replace(".", "_"))
+        try:
+            result: Mapping[str, Any] = handler(request)
+        except OverrideError as error:
+            return {"error": "override", "message": str(error)}
+        return result
+
+    # -- tags and indexes ------------------------------------------------------------------
+
+    def _tag_parse(self, request: Request) -> Mapping[str, Any]:
+        from reference_impl.errors import TagError
+        from reference_impl.tags import normalise, parse_platform_tag
+
+        try:
+            tag = parse_platform_tag(request.input["tag"])
+        except TagError:
+            return {"valid": False, "kind": None, "normal": None}
+        kind = {"linux": "linux", "other": "other"}.get(tag.kind, "perennial")
+        if tag.alias is not None:
+            kind = "legacy"
+        return {"valid": True, "kind": kind, "normal": normalise(tag).text}
+
+    def _index_check(self, request: Request) -> Mapping[str, Any]:
+        from reference_impl.index import IndexPolicy, check_upload
+        from reference_impl.policy import GlibcVersion
+
+        options = dict(request.input.get("index", {}))
+        for key in ("known_architectures", "linux_architectures"):
+            if key in options:
+                options[key] = frozenset(options[key])
+        if "max_glibc" in options:
+            options["max_glibc"] = GlibcVersion.parse(options["max_glibc"])
+        subject = request.input.get("filename") or request.input["tag"]
+        verdict = check_upload(subject, IndexPolicy(**options))
+        reasons = sorted({rejection.clause for rejection in verdict.rejections})
+        return {"accepted": verdict.accepted, "reasons": reasons}
+
+    # -- installers ------------------------------------------------------------------------
+
+    def _system(self, request: Request) -> Any:
+        from reference_impl.system import TargetSystem, detect
+        from reference_impl.tags import parse_platform_tag
+
+        if "target" in request.input:
+            return TargetSystem.from_tag(parse_platform_tag(request.input["target"]))
+        profile = request.system
+        assert profile is not None
+        confstr = profile.confstr if profile.libc == "glibc" else None
+        ctypes_text = profile.glibc_text
+        return detect(
+            confstr=lambda name: confstr,
+            ctypes_probe=lambda: ctypes_text,
+            platform=profile.platform,
+            executable=str(profile.interpreter_path or "/nonexistent/python"),
+            pointer_bits=profile.bits,
+        )
+
+    def _override(self, behaviour: OverrideBehaviour, system: Any) -> Any:
+        """The profile's override, imported by the reference; none for a target system."""
+        from reference_impl.override import load_override
+
+        source = override_source(behaviour)
+        if source is None or not system.native:
+            return None
+        if behaviour.name not in self._overrides:
+            directory = Path(self._tmp.name) / behaviour.name
+            directory.mkdir()
+            (directory / "_manylinux.py").write_text(source)
+            self._overrides[behaviour.name] = directory
+        return load_override(self._overrides[behaviour.name])
+
+    def _installer_compatible(self, request: Request) -> Mapping[str, Any]:
+        from reference_impl.errors import TagError
+        from reference_impl.installer import check
+        from reference_impl.tags import parse_platform_tag
+
+        system = self._system(request)
+        override = self._override(request.override, system)
+        try:
+            tag = parse_platform_tag(request.input["tag"])
+        except TagError as error:
+            return {"compatible": False, "reason": error.problem}
+        verdict = check(tag, system, override=override)
+        return {"compatible": verdict.compatible, "reason": f"{verdict.reason} ({verdict.clause})"}
+
+    def _installer_tags(self, request: Request) -> Mapping[str, Any]:
+        from reference_impl.installer import platform_tags
+
+        system = self._system(request)
+        override = self._override(request.override, system)
+        return {"tags": [tag.text for tag in platform_tags(system, override=override)]}
+
+    def _installer_select(self, request: Request) -> Mapping[str, Any]:
+        from reference_impl.installer import select
+
+        system = self._system(request)
+        override = self._override(request.override, system)
+        chosen = select(
+            list(request.input["wheels"]), system, supported=PYTHON_PAIRS, override=override
+        )
+        return {"selected": chosen.best.filename if chosen.best else None}
+
+    # -- auditors --------------------------------------------------------------------------
+
+    def _audit_wheel(self, request: Request) -> Mapping[str, Any]:
+        from reference_impl.audit import audit_wheel
+        from reference_impl.errors import PerennialError
+
+        assert request.fixture is not None
+        try:
+            audit = audit_wheel(request.fixture)
+        except PerennialError as error:
+            return {
+                "verdict": "refused",
+                "baseline": None,
+                "minimal_glibc": None,
+                "findings": [],
+                "message": error.problem,
+            }
+        baseline = None
+        if audit.best_baseline is not None and audit.architecture is not None:
+            baseline = f"{audit.best_baseline}_{audit.architecture}"
+        return {
+            "verdict": "pass" if audit.passed else "fail",
+            "baseline": baseline,
+            "minimal_glibc": str(audit.minimal_glibc) if audit.minimal_glibc else None,
+            "findings": sorted({finding.clause for finding in audit.findings}),
+        }

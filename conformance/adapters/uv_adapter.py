@@ -1,0 +1,81 @@
+"""uv as a black box: which of the crafted wheels does ``uv pip install`` put in a target?
+
+One ``uv pip install --target`` per system profile (or ``--python-platform`` target),
+offline, with a fresh cache directory so no earlier interpreter query or wheel is reused and
+``--no-config`` so no configuration file leaks in. For an emulated system uv is pointed at
+the profile's virtual environment (``--python``), whose start-up reports the profile; uv runs
+its interpreter query with ``-I``, so an override only on ``PYTHONPATH`` is invisible to it,
+which is one of the behaviours the suite records. The installed module says which wheel won.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from conformance.adapters.base import AdapterError, Request
+from conformance.adapters.blackbox import BlackBoxInstaller, clean_environment, tail
+from conformance.pins import check_pinned
+
+
+def uv_binary() -> str:
+    """The uv executable installed with the pinned uv distribution."""
+    candidate = Path(sys.executable).with_name("uv")
+    found = str(candidate) if candidate.exists() else shutil.which("uv")
+    if found is None:
+        raise AdapterError("uv: no uv executable next to the interpreter or on PATH")
+    return found
+
+
+class UvAdapter(BlackBoxInstaller):
+    name = "uv"
+
+    def version(self) -> str:
+        version = check_pinned("uv")
+        done = subprocess.run([uv_binary(), "--version"], capture_output=True, text=True)
+        if version not in done.stdout:
+            raise AdapterError(f"uv: the executable says {done.stdout.strip()!r}, pinned {version}")
+        return version
+
+    def choose(
+        self, key: tuple[str, str, str], requests: Sequence[Request], links: Path, names: list[str]
+    ) -> tuple[dict[str, str] | None, str]:
+        target = links / "target"
+        cache = links / "cache"
+        env: dict[str, str] = {}
+        command = [
+            uv_binary(), "pip", "install", "--no-config", "--offline", "--no-index",
+            "--find-links", str(links), "--cache-dir", str(cache), "--target", str(target),
+            "--no-deps", "--only-binary", ":all:", "--quiet",
+        ]  # fmt: skip
+        if key[0] == "target":
+            command += ["--python-platform", key[1], "--python-version", "3.11"]
+            command += ["--python", sys.executable]
+        else:
+            python, env = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
+            command += ["--python", str(python)]
+        command += names
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=clean_environment(env), timeout=300
+        )
+        if done.returncode != 0:
+            return None, tail(done.stderr) or f"uv exited {done.returncode}"
+        chosen = {}
+        for name in names:
+            module = target / name / "__init__.py"
+            if module.exists():
+                origin = ast.literal_eval(module.read_text().split("=", 1)[1].strip())
+                chosen[name] = _written_name(origin, name)
+        return chosen, ""
+
+
+def _written_name(origin: str, name: str) -> str:
+    """The file name the blackbox module gave the case's wheel (the fallback has no origin)."""
+    if not origin:
+        return ""
+    parts = origin.split("-", 1)
+    return f"{name}-{parts[1]}" if len(parts) == 2 else f"{name}-{origin}"
