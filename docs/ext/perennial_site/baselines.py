@@ -208,7 +208,8 @@ class BaselineDirective(_PolicyDirective):
             ]
             for d in users
         ]
-        section += build.table(
+        box = nodes.container(classes=["scroll-box"])
+        box += build.table(
             [
                 "distribution",
                 "glibc",
@@ -221,6 +222,7 @@ class BaselineDirective(_PolicyDirective):
             rows,
             classes=["distributions"],
         )
+        section += box
         return section
 
     def _libraries(self, b: Any) -> nodes.Node:
@@ -259,7 +261,10 @@ class BaselineDirective(_PolicyDirective):
             sub = build.section(family, f"symbols-{nodes.make_id(family)}")
             if info is not None:
                 sub += build.para(
-                    info.description, " Versions named ", build.literal(info.prefix + "…"), "."
+                    info.description[:1].upper() + info.description[1:].rstrip("."),
+                    ": versions named ",
+                    build.literal(info.prefix + "…"),
+                    ".",
                 )
             sub += build.table(["architectures", "newest", "versions"], rows, classes=["symbols"])
             section += sub
@@ -341,7 +346,12 @@ class BaselineDirective(_PolicyDirective):
             section += build.para("No amendment: the baseline is as first recorded.")
             return section
         rows = [
-            [a.date, a.change, a.reason, build.external(a.link, "source") if a.link else "—"]
+            [
+                a.date,
+                a.change,
+                a.reason,
+                build.external(a.link, a.link.split("://", 1)[-1]) if a.link else "—",
+            ]
             for a in sorted(b.amendments, key=lambda a: a.date)
         ]
         section += build.table(["date", "change", "reason", "link"], rows, classes=["amendments"])

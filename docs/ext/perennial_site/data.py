@@ -21,8 +21,6 @@ from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-SOURCES = ("policies", "cases", "results", "waivers", "spec")
-
 
 @dataclass(frozen=True)
 class SiteData:
@@ -50,7 +48,9 @@ def paths(app: Sphinx) -> dict[str, Path]:
         "waivers": config.perennial_waivers_file,
         "spec": config.perennial_spec_dir,
     }
-    return {name: root / value for name, value in settings.items() if value}
+    where = {name: root / value for name, value in settings.items() if value}
+    where["code"] = Path(__file__).parent  # a change to this extension redraws its pages
+    return where
 
 
 def fingerprint(path: Path) -> str:
@@ -60,7 +60,7 @@ def fingerprint(path: Path) -> str:
         sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
     )
     for file in files:
-        if file.exists() and "__pycache__" not in file.parts:
+        if file.exists() and "__pycache__" not in file.parts and file.suffix != ".pyc":
             digest.update(file.relative_to(path.parent).as_posix().encode() + b"\0")
             digest.update(file.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -167,7 +167,7 @@ def get(app: Sphinx) -> SiteData:
 def note(env: BuildEnvironment, *sources: str) -> None:
     """Record that the page being read shows data from ``sources``."""
     deps: dict[str, set[str]] = env.perennial_data_deps  # type: ignore[attr-defined]
-    deps.setdefault(env.docname, set()).update(sources)
+    deps.setdefault(env.docname, set()).update((*sources, "code"))
 
 
 def _init_env(env: BuildEnvironment) -> None:
