@@ -89,6 +89,16 @@ def previous_of(policies: Any, baseline: Any) -> Any | None:
     return policies.baselines[index - 1] if index else None
 
 
+def lost_distributions(policies: Any, b: Any, previous: Any) -> list[str]:
+    """Releases the previous baseline covers and this one does not, oldest glibc first."""
+    now = {d.id for d in policies.covered_by(b)}
+    return [
+        d.title
+        for d in sorted(policies.covered_by(previous), key=lambda d: (d.glibc, d.name, d.release))
+        if not d.build_image and d.id not in now
+    ]
+
+
 def symbol_delta(new: Any, old: Any) -> list[tuple[list[str], str, list[str], list[str]]]:
     """(architectures, family, added, removed) rows, architectures grouped when equal."""
     rows: list[tuple[list[str], str, list[str], list[str]]] = []
@@ -127,7 +137,7 @@ class BaselineDirective(_PolicyDirective):
             self._libraries(baseline),
             self._symbols(policies, baseline),
             self._forbidden(baseline),
-            self._delta(baseline, previous),
+            self._delta(policies, baseline, previous),
             self._amendments(baseline),
             self._sources(policies, baseline),
         ]
@@ -289,7 +299,7 @@ class BaselineDirective(_PolicyDirective):
         section += build.table(["library", "symbols"], rows)
         return section
 
-    def _delta(self, b: Any, previous: Any | None) -> nodes.Node:
+    def _delta(self, policies: Any, b: Any, previous: Any | None) -> nodes.Node:
         section = build.section("Changes from the previous baseline", "delta")
         if previous is None:
             section += build.para("This is the oldest baseline: everything above is its own.")
@@ -311,6 +321,9 @@ class BaselineDirective(_PolicyDirective):
                         f"Removes {label}: ", *build.joined(build.literal(x) for x in removed)
                     )
                 )
+        lost = lost_distributions(policies, b, previous)
+        if lost:
+            facts.append(build.para("No longer covers: ", ", ".join(lost)))
         for arch in b.architectures:
             if b.isa.get(arch) != previous.isa.get(arch) and arch in previous.architectures:
                 facts.append(
@@ -470,10 +483,7 @@ class TradeoffsDirective(_PolicyDirective):
                 loses: build.Cell = "—"
             else:
                 gains = self._gains(b, previous)
-                lost = sorted(
-                    {d.title for d in policies.covered_by(previous) if not d.build_image}
-                    - {d.title for d in users}
-                )
+                lost = lost_distributions(policies, b, previous)
                 dropped = sorted(set(previous.architectures) - set(b.architectures))
                 parts = []
                 if lost:
