@@ -108,7 +108,7 @@ def check_platform_tag(
         return IndexVerdict(text, tuple(rejections), (note,))
     if tag.kind == "linux":
         rejections.extend(_linux_rejections(tag, rules))
-    elif tag.alias is None:
+    else:
         rejections.extend(_perennial_rejections(tag, rules, data))
     return IndexVerdict(text, tuple(rejections))
 
@@ -127,7 +127,7 @@ def _linux_rejections(tag: PlatformTag, rules: IndexPolicy) -> list[Rejection]:
 
 
 def _perennial_rejections(tag: PlatformTag, rules: IndexPolicy, data: PolicySet) -> list[Rejection]:
-    """Legacy aliases are always accepted; a perennial tag is checked by arch and version."""
+    """Check a manylinux tag by architecture and version; an alias is judged as its twin."""
     assert tag.arch is not None and tag.glibc is not None
     found: list[Rejection] = []
     known = rules.known_architectures

@@ -228,15 +228,18 @@ def detect(
     The architecture is the interpreter's, from ``sysconfig``, unless its ELF header matches
     exactly one architecture in the data (an i686 interpreter on an x86_64 kernel, an armhf
     one on aarch64: clauses installer.arch, installer.arch-32bit-on-64bit, installer.armhf).
+    Without a readable header, a 32-bit interpreter on a 64-bit kernel takes the data's
+    ``compat32`` architecture.
     """
     data = (policies or default_policies()).architectures
     arch = _platform_arch(platform if platform is not None else sysconfig.get_platform())
     bits = pointer_bits if pointer_bits is not None else struct.calcsize("P") * 8
     header = _read_header(executable if executable is not None else sys.executable)
-    if header is not None:
-        matched = identify_interpreter(header, data)
-        if matched is not None:
-            arch = matched
+    matched = identify_interpreter(header, data) if header is not None else None
+    if matched is not None:
+        arch = matched
+    elif header is None and bits == 32 and arch in data and data[arch].bits == 64:
+        arch = data[arch].compat32 or arch
     version = glibc_version_string(confstr, ctypes_probe)
     return TargetSystem(
         arch=arch or "unknown",

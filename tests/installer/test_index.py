@@ -121,3 +121,12 @@ def test_reject_reason_lists_every_rule() -> None:
 
 def test_malformed_filename_is_a_grammar_rejection() -> None:
     assert _clauses("demo-1.0-py3-none-manylinux_2_017_x86_64.whl") == ["index.reject.grammar"]
+
+
+def test_alias_is_judged_as_its_twin() -> None:
+    no_i686 = IndexPolicy(known_architectures=frozenset({"x86_64"}))
+    assert _clauses("manylinux1_i686", no_i686) == ["index.accept.arch"]
+    assert _clauses("manylinux_2_5_i686", no_i686) == ["index.accept.arch"]
+    ceiling = IndexPolicy(max_glibc=GlibcVersion(2, 12))
+    assert _clauses("manylinux2014_x86_64", ceiling) == ["index.max-glibc"]
+    assert check_platform_tag("manylinux2010_x86_64", ceiling).accepted

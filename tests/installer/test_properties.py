@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_impl.errors import TagError
-from reference_impl.index import check_platform_tag
+from reference_impl.index import IndexPolicy, check_platform_tag
 from reference_impl.installer import check, platform_tags
 from reference_impl.override import Override
 from reference_impl.policy import GlibcVersion, default_policies
@@ -136,15 +136,25 @@ def test_an_override_never_makes_an_incompatible_tag_compatible(
         assert not check(tag, system, override=override).compatible
 
 
-@given(st.sampled_from(ALIASES), _systems(), st.none() | overrides())
+index_policies = st.builds(
+    IndexPolicy,
+    known_architectures=st.none() | st.frozensets(arch_names),
+    allow_unknown_architectures=st.booleans(),
+    enforce_floors=st.booleans(),
+    max_glibc=st.none() | small_versions,
+)
+
+
+@given(st.sampled_from(ALIASES), _systems(), st.none() | overrides(), index_policies)
 def test_a_legacy_alias_and_its_twin_always_get_the_same_answer(
-    alias: PlatformTag, system: TargetSystem, override: Override | None
+    alias: PlatformTag, system: TargetSystem, override: Override | None, policy: IndexPolicy
 ) -> None:
     assert alias.arch is not None
     system = TargetSystem.for_glibc(system.libc_version or "", alias.arch)
     installer = check(alias, system, override=override).compatible
     assert installer == check(alias.twin, system, override=override).compatible
-    assert check_platform_tag(alias.text).accepted == check_platform_tag(alias.twin.text).accepted
+    index = check_platform_tag(alias.text, policy).accepted
+    assert index == check_platform_tag(alias.twin.text, policy).accepted
 
 
 @given(

@@ -141,3 +141,18 @@ def test_target_from_a_tag_is_that_glibc_and_arch() -> None:
     assert (system.glibc, system.arch, system.native) == (GlibcVersion(2, 17), "aarch64", False)
     with pytest.raises(SystemProbeError):
         TargetSystem.from_tag(tag("linux_x86_64"))
+
+
+@pytest.mark.parametrize(
+    ("platform", "arch"), [("linux-x86_64", "i686"), ("linux-aarch64", "armv7l")]
+)
+def test_arch_32bit_without_a_header_uses_compat32(
+    tmp_path: Path, platform: str, arch: str
+) -> None:
+    system = detect(
+        confstr=lambda _: "glibc 2.28",
+        platform=platform,
+        executable=str(tmp_path / "missing"),
+        pointer_bits=32,
+    )
+    assert system.arch == arch
