@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from reference_impl.cli import add_command
@@ -29,6 +30,13 @@ def register(subparsers: Any) -> None:
 def _tags(args: Any) -> int:
     described = describe_system(args)
     tags = platform_tags(described.system, policies=described.policies, override=described.override)
+    system = described.system
+    if system.libc != "glibc" or system.glibc is None:
+        print(
+            f"perennial: note: {system.describe()}: no manylinux tag fits "
+            "(installer.glibc-unparseable)",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps({"system": system_json(described), "tags": [t.text for t in tags]}))
     else:

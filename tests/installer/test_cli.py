@@ -45,8 +45,9 @@ def test_tags_json_for_the_running_system(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_tags_with_no_manylinux_tag_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(capsys, "tags", "--glibc", "unknown", "--arch", "x86_64")
+    code, out, err = _run(capsys, "tags", "--glibc", "unknown", "--arch", "x86_64")
     assert (code, out.split()) == (1, ["linux_x86_64"])
+    assert "installer.glibc-unparseable" in err
 
 
 def test_compatible_yes_and_no(capsys: pytest.CaptureFixture[str]) -> None:

@@ -75,12 +75,14 @@ def overrides(draw: st.DrawFn) -> Override:
     return Override(SimpleNamespace(**chosen))
 
 
+@settings(deadline=None)
 @given(tag_versions, free_arches)
 def test_parse_format_round_trip_for_perennial_tags(version: GlibcVersion, arch: str) -> None:
     tag = manylinux_tag(version, arch)
     assert parse_platform_tag(format_platform_tag(tag)) == tag
 
 
+@settings(deadline=None)
 @given(
     st.text(max_size=40)
     | st.from_regex(r"(?i)(many)?linux[0-9_+\-]{0,12}[a-z0-9_]{0,12}", fullmatch=True)
@@ -94,6 +96,7 @@ def test_any_text_either_raises_tag_error_or_round_trips(text: str) -> None:
     assert parse_platform_tag(format_platform_tag(tag)) == tag
 
 
+@settings(deadline=None)
 @given(
     _systems(),
     st.integers(min_value=0, max_value=30),
@@ -112,7 +115,7 @@ def test_compatibility_is_monotone_in_the_system_glibc(
         assert check(tag, newer).compatible
 
 
-@settings(max_examples=60)
+@settings(deadline=None, max_examples=60)
 @given(_systems(), st.none() | overrides())
 def test_enumeration_is_exactly_the_compatible_tags_in_non_increasing_glibc_order(
     system: TargetSystem, override: Override | None
@@ -127,6 +130,7 @@ def test_enumeration_is_exactly_the_compatible_tags_in_non_increasing_glibc_orde
     assert all(a >= b for a, b in itertools.pairwise(versions))
 
 
+@settings(deadline=None)
 @given(_systems(), overrides(), small_versions)
 def test_an_override_never_makes_an_incompatible_tag_compatible(
     system: TargetSystem, override: Override, version: GlibcVersion
@@ -145,6 +149,7 @@ index_policies = st.builds(
 )
 
 
+@settings(deadline=None)
 @given(st.sampled_from(ALIASES), _systems(), st.none() | overrides(), index_policies)
 def test_a_legacy_alias_and_its_twin_always_get_the_same_answer(
     alias: PlatformTag, system: TargetSystem, override: Override | None, policy: IndexPolicy
@@ -157,6 +162,7 @@ def test_a_legacy_alias_and_its_twin_always_get_the_same_answer(
     assert index == check_platform_tag(alias.twin.text, policy).accepted
 
 
+@settings(deadline=None)
 @given(
     st.text(max_size=30)
     | st.from_regex(
