@@ -214,3 +214,56 @@ def test_a_policy_change_shows_on_the_baseline_page_after_a_rebuild(
     assert "A test that the site follows the data." in html  # the amendment history
     newer = page.with_name("manylinux_2_31.html").read_text()
     assert "libperennialtest.so.1" in newer  # newer baselines inherit it
+
+
+MATRIX = """# Matrix
+
+```{agreement-matrix}
+```
+
+```{toctree}
+docs/generated/cases/installer
+docs/generated/cases/index
+docs/generated/cases/auditor
+```
+"""
+
+
+def test_the_matrix_and_case_pages_show_each_implementation(
+    tmp_path: Path, sphinx_build: Build
+) -> None:
+    project = make_project(tmp_path / "src")
+    (project / "conf.py").write_text(
+        CONF.replace('perennial_results_dir = ""', 'perennial_results_dir = "results"')
+        + 'include_patterns += ["matrix.md", "docs/generated/cases/**"]\n'
+    )
+    (project / "index.md").write_text(INDEX.replace("spec/more", "spec/more\nmatrix"))
+    (project / "matrix.md").write_text(MATRIX)
+    (project / "results").mkdir()
+    for name, status in (("alpha", "pass"), ("beta", "fail")):
+        results = {
+            "format": 1,
+            "suite_version": "0.1.0",
+            "implementation": {"name": name, "version": "1.2.3"},
+            "results": {
+                "installer.demo.one": {
+                    "status": status,
+                    "actual": {"compatible": status == "pass", "note": "<b>not bold</b>"},
+                    "divergence": "a known bug" if status == "fail" else None,
+                    "link": "https://example.invalid/issue/7" if status == "fail" else None,
+                }
+            },
+        }
+        (project / "results" / f"{name}.json").write_text(json.dumps(results))
+    result = sphinx_build(project, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    matrix = (tmp_path / "out" / "matrix.html").read_text()
+    assert "alpha 1.2.3" in matrix and "beta 1.2.3" in matrix
+    assert 'href="docs/generated/cases/installer.html#case-installer-demo-one-beta"' in matrix
+    assert "fail (known)" in matrix
+    cases = (tmp_path / "out" / "docs" / "generated" / "cases" / "installer.html").read_text()
+    assert 'id="case-installer-demo-one-beta"' in cases
+    assert "a known bug" in cases and "https://example.invalid/issue/7" in cases
+    assert "<b>not bold</b>" not in cases  # data is escaped, never pasted as HTML
+    rules = (tmp_path / "out" / "spec" / "rules.html").read_text()
+    assert "case-status-fail-known" in rules  # under the clause, how each implementation fares
