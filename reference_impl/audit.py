@@ -164,7 +164,7 @@ def _read_elf_files(wheel: SafeWheel, policies: PolicySet) -> list[tuple[str, El
     for member in wheel.files():
         if wheel.size(member) < 52:  # smaller than any ELF header
             continue
-        with wheel.open(member) as stream:
+        with wheel.stream(member) as stream:
             head = stream.read(4)
             if not is_elf(head):
                 continue

@@ -96,8 +96,13 @@ _LOADERS: dict[tuple[str, int, str, str | None], str] = {
 _CHUNK = 1 << 20
 _HEAD_LIMIT = 64 << 10
 """Bytes kept from the start of a stream to parse the ELF header and program headers."""
-_FIRST_SEGMENT_LIMIT = 96 << 20
-"""Most of the first loaded segment that a streamed read keeps in its first pass."""
+_FIRST_SEGMENT_LIMIT = 4 << 20
+"""Most of the first loaded segment that a streamed read keeps in its first pass; tables
+beyond it are read in a second pass that stops as soon as they are in (they come early)."""
+
+# Section types that hold the dynamic tables (a second pass keeps exactly these).
+_DYNAMIC_TABLE_SECTIONS = frozenset({5, 11, 0x6FFFFFF6, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF})
+"""SHT_HASH, SHT_DYNSYM, SHT_GNU_HASH, SHT_GNU_verdef, _verneed, _versym."""
 
 
 @dataclass(frozen=True)
@@ -744,20 +749,39 @@ def _summarise_stream(
         return _summarise(header, segments, image, architectures, want_exported)
     except _NotKept:
         pass
-    # Unusual layout: learn the ranges from the dynamic section, then read the stream again.
-    wanted = dict(plan)
-    wanted.update(_ranges_from_dynamic(header, segments, image))
+    # The tables lie past the kept prefix: now that the dynamic section and the section
+    # headers say where, read the stream again up to their end and keep exactly them.
+    wanted = _ranges_from_dynamic(header, segments, image)
     stream.seek(0)
-    image = _Image(_stream_ranges(stream, wanted), size)
+    again = _stream_ranges(stream, wanted)
+    merged: dict[int, bytes | bytearray] = dict(kept)
+    for start, data in again.items():
+        if len(data) > len(merged.get(start, b"")):
+            merged[start] = data
+    image = _Image(merged, size)
     return _summarise(header, segments, image, architectures, want_exported)
 
 
 def _ranges_from_dynamic(
     header: _Header, segments: list[_Segment], image: _Image
 ) -> dict[int, int]:
-    """Where the dynamic tables live, generously sized: up to the end of their segment."""
+    """Exactly where the dynamic tables live: from the section headers when the file has
+    them, else (rarely) the whole loaded segment each table lies in."""
     wanted: dict[int, int] = {}
-    for tag, value in _dynamic_entries(header, segments, image):
+    dyn = {tag: value for tag, value in _dynamic_entries(header, segments, image)}
+    if DT_STRTAB in dyn and DT_STRSZ in dyn:
+        wanted[_vaddr_to_offset(segments, dyn[DT_STRTAB])] = dyn[DT_STRSZ]
+    size = header.shnum * header.shentsize
+    if header.shoff and header.shnum and image.covers(header.shoff, size):
+        end = "<" if header.little else ">"
+        fmt = end + ("IIQQQQIIQQ" if header.bits == 64 else "IIIIIIIIII")
+        table = image.read(header.shoff, size)
+        for i in range(header.shnum):
+            fields = struct.unpack_from(fmt, table, i * header.shentsize)
+            if fields[1] in _DYNAMIC_TABLE_SECTIONS and fields[5]:
+                wanted[fields[4]] = max(wanted.get(fields[4], 0), fields[5])
+        return wanted
+    for tag, value in dyn.items():
         if tag in (DT_STRTAB, DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH, DT_GNU_HASH):
             for seg in segments:
                 if seg.type == PT_LOAD and seg.vaddr <= value < seg.vaddr + seg.filesz:

@@ -8,15 +8,17 @@ reading a member never returns more bytes than it declared. Nothing is extracted
 
 from __future__ import annotations
 
+import io
 import itertools
 import posixpath
 import struct
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, cast
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -33,6 +35,8 @@ MAX_METADATA_BYTES = 1 << 20
 """WHEEL is a few lines; more than 1 MiB is refused."""
 
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_RAW_CHUNK = 1 << 18
+_OUT_CHUNK = 1 << 20
 _LOCAL_MAGIC = 0x04034B50
 
 
@@ -61,6 +65,7 @@ class SafeWheel:
             ) from None
         try:
             self.members = _check_members(self._zip, self.display)
+            self._data_at = _data_offsets(self._zip, self.members, self.display)
         except BaseException:
             self._zip.close()
             raise
@@ -82,6 +87,20 @@ class SafeWheel:
             raise WheelError(
                 self.display, f"member {name}: cannot be read ({_short(error)})"
             ) from None
+
+    def stream(self, name: str) -> IO[bytes]:
+        """A fast stream of one member's content for reading front to back (``seek(0)`` to
+        restart): raw deflate without zipfile's per-read CRC, never past the declared size."""
+        info = self.members[name]
+        if (
+            info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+            or self._zip.fp is None
+        ):
+            return self.open(name)
+        reader = _MemberStream(
+            self._zip.fp, self._data_at[name], info, f"member {name}", self.display
+        )
+        return cast(IO[bytes], reader)
 
     def size(self, name: str) -> int:
         return self.members[name].file_size
@@ -144,6 +163,83 @@ def installed_path(name: str) -> str:
         if scheme in ("purelib", "platlib") and inner:
             return inner
     return name
+
+
+class _MemberStream(io.RawIOBase):
+    """Decompress one stored or deflated member straight from the archive's file."""
+
+    def __init__(
+        self, archive: IO[bytes], data_at: int, info: zipfile.ZipInfo, label: str, display: str
+    ) -> None:
+        self._archive = archive
+        self._display = display
+        self._start = data_at
+        self._info = info
+        self._label = label
+        self.seek(0)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if (offset, whence) != (0, 0):
+            raise io.UnsupportedOperation("only seek(0) is supported")
+        self._raw_left = self._info.compress_size
+        self._raw_at = self._start
+        self._out_left = self._info.file_size
+        self._zlib = zlib.decompressobj(-15) if self._info.compress_type else None
+        self._pending = b""
+        return 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        want = self._out_left if size is None or size < 0 else min(size, self._out_left)
+        out = bytearray()
+        while len(out) < want:
+            if self._pending:
+                take = self._pending[: want - len(out)]
+                self._pending = self._pending[len(take) :]
+                out += take
+                continue
+            if self._zlib is not None and self._zlib.unconsumed_tail:
+                self._pending = self._inflate(self._zlib.unconsumed_tail)
+                continue
+            if self._raw_left <= 0:
+                break
+            self._archive.seek(self._raw_at)
+            raw = self._archive.read(min(_RAW_CHUNK, self._raw_left))
+            if not raw:
+                raise WheelError(self._display, f"{self._label}: compressed data ends early")
+            self._raw_at += len(raw)
+            self._raw_left -= len(raw)
+            self._pending = raw if self._zlib is None else self._inflate(raw)
+        self._out_left -= len(out)
+        return bytes(out)
+
+    def _inflate(self, raw: bytes) -> bytes:
+        assert self._zlib is not None
+        try:
+            return self._zlib.decompress(raw, _OUT_CHUNK)
+        except zlib.error as error:
+            raise WheelError(self._display, f"{self._label}: corrupt data ({error})") from None
+
+
+def _data_offsets(
+    archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], display: str
+) -> dict[str, int]:
+    """Where each member's compressed data starts (after its local header)."""
+    stream = archive.fp
+    found: dict[str, int] = {}
+    if stream is None:
+        return found
+    for name, info in members.items():
+        stream.seek(info.header_offset)
+        raw = stream.read(_LOCAL_HEADER.size)
+        fields = _LOCAL_HEADER.unpack(raw)
+        found[name] = info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
+    return found
 
 
 def _check_members(archive: zipfile.ZipFile, display: str) -> dict[str, zipfile.ZipInfo]:
