@@ -10,7 +10,17 @@ from typing import Any
 
 from sphinx.application import Sphinx
 
-from perennial_site import baselines, build, cases, clauses, data, generate, lints, registry
+from perennial_site import (
+    baselines,
+    build,
+    cases,
+    clauses,
+    data,
+    generate,
+    lints,
+    overview,
+    registry,
+)
 
 
 def _resolve_links(app: Sphinx, doctree: Any, docname: str) -> None:
@@ -39,6 +49,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     cases.setup(app)
     baselines.setup(app)
     generate.setup(app)
+    overview.setup(app)
     lints.setup(app)
     registry.setup(app)
     app.add_node(build.data_link)

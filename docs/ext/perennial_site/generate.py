@@ -23,15 +23,18 @@ def pages(app: Sphinx) -> dict[str, str]:
     site = data.get(app)
     out: dict[str, str] = {}
     if site.policies is not None:
-        names = [b.name for b in site.policies.baselines]
+        baselines = site.policies.baselines
+        names = [b.name for b in baselines]
         toctree = "\n".join(names)
         out["baselines/index.md"] = (
             "# Baselines\n\n"
             "```{baseline-overview}\n```\n\n"
             f"```{{toctree}}\n:hidden:\n\n{toctree}\n```\n"
         )
-        for name in names:
-            out[f"baselines/{name}.md"] = f"# {name}\n\n```{{baseline}} {name}\n```\n"
+        for b in baselines:
+            aliases = sorted(set(b.aliases.values()))
+            title = f"{b.name} ({', '.join(aliases)})" if aliases else b.name
+            out[f"baselines/{b.name}.md"] = f"# {title}\n\n```{{baseline}} {b.name}\n```\n"
     for audience in AUDIENCES:
         out[f"cases/{audience}.md"] = (
             f"# Cases for {AUDIENCE_TITLES[audience].lower()}\n\n```{{case-list}} {audience}\n```\n"
