@@ -96,7 +96,7 @@ _LOADERS: dict[tuple[str, int, str, str | None], str] = {
 _CHUNK = 1 << 20
 _HEAD_LIMIT = 64 << 10
 """Bytes kept from the start of a stream to parse the ELF header and program headers."""
-_FIRST_SEGMENT_LIMIT = 4 << 20
+_FIRST_SEGMENT_LIMIT = 1 << 20
 """Most of the first loaded segment that a streamed read keeps in its first pass; tables
 beyond it are read in a second pass that stops as soon as they are in (they come early)."""
 
@@ -357,20 +357,26 @@ def _stream_ranges(
     """Read ``prefix`` and then ``stream`` front to back, keeping the wanted (offset, length)
     ranges; ``prefix`` holds the bytes already read from the stream's start."""
     intervals = sorted((off, off + length) for off, length in wanted.items() if length > 0)
-    buffers: dict[int, bytearray] = {off: bytearray() for off, _ in intervals}
+    buffers = {off: bytearray(end - off) for off, end in intervals}  # sized once: no regrowth
+    filled = dict.fromkeys(buffers, 0)
     last = max((end for _, end in intervals), default=0)
     position = 0
     chunk = prefix or stream.read(_CHUNK)
     while chunk and position < last:
         chunk_end = position + len(chunk)
+        view = memoryview(chunk)
         for off, end in intervals:
             lo, hi = max(off, position), min(end, chunk_end)
             if lo < hi:
-                buffers[off] += chunk[lo - position : hi - position]
+                buffers[off][lo - off : hi - off] = view[lo - position : hi - position]
+                filled[off] = hi - off
         position = chunk_end
         if position < last:
             chunk = stream.read(_CHUNK)
-    return dict(buffers)
+    for off, buf in buffers.items():
+        if filled[off] < len(buf):  # the stream ended early: keep only what arrived
+            del buf[filled[off] :]
+    return buffers
 
 
 def _vaddr_to_offset(segments: list[_Segment], vaddr: int) -> int:
@@ -754,7 +760,10 @@ def _summarise_stream(
     wanted = _ranges_from_dynamic(header, segments, image)
     stream.seek(0)
     again = _stream_ranges(stream, wanted)
-    merged: dict[int, bytes | bytearray] = dict(kept)
+    first_load = min((s.offset for s in segments if s.type == PT_LOAD), default=-1)
+    merged: dict[int, bytes | bytearray] = {
+        start: data for start, data in kept.items() if start != first_load or start == 0
+    }
     for start, data in again.items():
         if len(data) > len(merged.get(start, b"")):
             merged[start] = data

@@ -196,6 +196,11 @@ class _MemberStream(io.RawIOBase):
 
     def read(self, size: int | None = -1) -> bytes:
         want = self._out_left if size is None or size < 0 else min(size, self._out_left)
+        if self._pending and len(self._pending) >= want:  # the common case: no copying
+            whole = self._pending[:want]
+            self._pending = self._pending[want:]
+            self._out_left -= len(whole)
+            return whole
         out = bytearray()
         while len(out) < want:
             if self._pending:
