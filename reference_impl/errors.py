@@ -13,19 +13,28 @@ class ExitCode(IntEnum):
     """Exit codes shared by every ``perennial`` command (documented in ``--help``)."""
 
     OK = 0
-    """Success: yes, compatible, accepted, earns its tag, every case agreed."""
     NO = 1
-    """A definite negative answer: incompatible, rejected, does not earn its tag, a case failed."""
     USAGE = 2
-    """The command line itself is wrong (argparse's own code)."""
     BAD_INPUT = 3
-    """An input could not be read or is malformed: a tag, a wheel, an ELF file, a case file."""
     BAD_POLICY = 4
-    """The policy data is malformed or inconsistent."""
     OVERRIDE_FAILED = 5
-    """A ``_manylinux`` override module raised or misbehaved."""
     INTERNAL = 70
-    """A bug in perennial itself (reported in one line all the same)."""
+
+    @property
+    def meaning(self) -> str:
+        """What a script may conclude from this code."""
+        return EXIT_CODE_MEANINGS[self]
+
+
+EXIT_CODE_MEANINGS: dict[ExitCode, str] = {
+    ExitCode.OK: "yes: compatible, accepted, earns its tag, every case agreed",
+    ExitCode.NO: "a definite no: incompatible, rejected, does not earn its tag, a case failed",
+    ExitCode.USAGE: "the command line itself is wrong",
+    ExitCode.BAD_INPUT: "an input is malformed or unreadable (tag, wheel, ELF file, case file)",
+    ExitCode.BAD_POLICY: "the policy data is malformed or inconsistent",
+    ExitCode.OVERRIDE_FAILED: "a _manylinux override module raised or misbehaved",
+    ExitCode.INTERNAL: "a bug in perennial itself (still reported in one line)",
+}
 
 
 class PerennialError(Exception):

@@ -30,7 +30,7 @@ BUILTIN_COMMANDS: tuple[str, ...] = (
 """Modules of ``reference_impl.cli`` that register subcommands, in ``--help`` order."""
 
 EXIT_CODES_HELP = "exit codes:\n" + "\n".join(
-    f"  {code.value:<3} {(code.__doc__ or '').strip()}" for code in ExitCode
+    f"  {code.value:<3} {code.meaning}" for code in ExitCode
 )
 
 Register = Callable[[Any], None]
