@@ -7,6 +7,7 @@ implementation answered. One page per audience keeps the build fast; anchors kee
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,17 @@ CASES_DIR = "docs/generated/cases"
 def case_doc(case: Any) -> str:
     """The page that shows a case: one per audience."""
     return f"{CASES_DIR}/{case.audience}"
+
+
+def compact_json(value: Any) -> str:
+    """One line of JSON, keys sorted, for an answer cell."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def short_id(case: Any) -> str:
+    """The case ID without its audience prefix, for tables that are grouped by audience."""
+    prefix = case.audience + "."
+    return case.id[len(prefix) :] if case.id.startswith(prefix) else case.id
 
 
 def case_anchor(case_id: str) -> str:
@@ -64,8 +76,13 @@ def clause_refs(case: Any) -> list[nodes.Node]:
     return build.joined(clause_ref(clause_id=name) for name in case.clauses)
 
 
-def _impls_for(results: Sequence[Any], cases: Sequence[Any]) -> list[Any]:
-    return [r for r in results if any(result_for(r, c.id) for c in cases)]
+def impls_for(results: Sequence[Any], cases: Sequence[Any]) -> list[Any]:
+    """Implementations that answered at least one of ``cases`` (a skip is no answer)."""
+    return [
+        r
+        for r in results
+        if any((found := result_for(r, c.id)) is not None and found.status != "skip" for c in cases)
+    ]
 
 
 class MatrixDirective(SphinxDirective):
@@ -99,9 +116,14 @@ class MatrixDirective(SphinxDirective):
 
     def _audience(self, audience: str, cases: list[Any], results: Sequence[Any]) -> nodes.section:
         section = build.section(AUDIENCE_TITLES[audience], f"matrix-{audience}")
-        impls = _impls_for(results, cases)
+        impls = impls_for(results, cases)
         if not impls:
-            section += build.para("No implementation has results for these cases yet.")
+            section += build.para("No implementation has answered these cases yet.")
+        elif len(impls) < len(results):
+            left_out = ", ".join(r.name for r in results if r not in impls)
+            section += build.para(
+                f"Left out: {left_out}, which skipped every case here (no such operation)."
+            )
         by_level: dict[str, list[Any]] = {}
         for case in cases:
             by_level.setdefault(case.level, []).append(case)
@@ -111,7 +133,7 @@ class MatrixDirective(SphinxDirective):
             rows = []
             for case in by_level[level]:
                 row: list[build.Cell] = [
-                    build.link(case_doc(case), case_anchor(case.id), build.literal(case.id)),
+                    build.link(case_doc(case), case_anchor(case.id), build.literal(short_id(case))),
                     clause_refs(case),
                 ]
                 row.extend(status_badge(case, impl) for impl in impls)
@@ -156,22 +178,24 @@ class CaseListDirective(SphinxDirective):
         section += build.json_block(dict(case.input))
         section += build.para(nodes.strong("", "Expected"))
         section += build.json_block(dict(case.expected))
+        rows = []
         for impl in results:
             result = result_for(impl, case.id)
             if result is None:
                 continue
-            answer = nodes.container(classes=["case-answer"])
-            answer["ids"].append(impl_anchor(case.id, impl))
-            header = build.para(
-                nodes.strong("", impl_label(impl)), ": ", build.badge(result.status, "case-status")
-            )
-            answer += header
+            answer: list[nodes.Node] = [build.literal(compact_json(result.actual), "answer")]
             if result.divergence:
-                answer += build.para("Known divergence: ", result.divergence)
+                answer += [nodes.Text(" Known divergence: " + result.divergence)]
             if result.link:
-                answer += build.para("Upstream: ", build.external(result.link, result.link))
-            answer += build.json_block(result.actual)
-            section += answer
+                answer += [nodes.Text(" "), build.external(result.link, result.link)]
+            rows.append([impl_label(impl), build.badge(result.status, "case-status"), answer])
+        if rows:
+            table = build.table(["implementation", "status", "answer"], rows, classes=["answers"])
+            body = table.next_node(nodes.tbody)
+            answered = [i for i in results if result_for(i, case.id) is not None]
+            for row, impl in zip(body.children, answered, strict=True):
+                row["ids"].append(impl_anchor(case.id, impl))
+            section += table
         return section
 
 

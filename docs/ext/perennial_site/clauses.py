@@ -20,7 +20,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from conformance.clauses import CLAUSE_ID, LEVELS, Clause
 from perennial_site import build, data
-from perennial_site.cases import case_anchor, case_doc, impl_label, result_for, status_badge
+from perennial_site.cases import case_anchor, case_doc, impl_label, impls_for, status_badge
 
 logger = logging.getLogger(__name__)
 
@@ -181,8 +181,7 @@ def citing_cases(app: Sphinx, clause: Clause) -> list[Any]:
 
 
 def _cases_table(app: Sphinx, cases: list[Any]) -> nodes.table:
-    results = data.get(app).results
-    impls = [r for r in results if any(result_for(r, c.id) for c in cases)]
+    impls = impls_for(data.get(app).results, cases)
     headers = ["case", *(impl_label(r) for r in impls)]
     rows = []
     for case in cases:
