@@ -2,7 +2,8 @@
 
 An adapter answers an operation with a JSON object (its *actual* output). A case's
 ``expected`` names some of that object's fields: a plain value must be equal, a table is a
-matcher over a list (``include``, ``exclude``, ``prefix``, ``order``, ``equals``). Fields the
+matcher: ``null`` (TOML has no null), or over a list ``include``, ``exclude``, ``prefix``,
+``order``, ``equals``. Fields the
 case does not name are not compared, so a case states only what its clauses decide.
 """
 
@@ -89,7 +90,8 @@ OPERATIONS: Mapping[str, Operation] = {
     )
 }
 
-MATCHERS = ("equals", "include", "exclude", "prefix", "order")
+MATCHERS = ("equals", "null", "include", "exclude", "prefix", "order")
+"""Matcher keys; ``{ null = true }`` stands for JSON null, which TOML cannot write."""
 
 
 def mismatches(expected: Mapping[str, Any], actual: Any) -> list[str]:
@@ -111,6 +113,8 @@ def mismatches(expected: Mapping[str, Any], actual: Any) -> list[str]:
 
 def _match(matcher: Mapping[str, Any], got: Any) -> list[str]:
     problems: list[str] = []
+    if matcher.get("null") is True:
+        return [] if got is None else [f"expected null, got {got!r}"]
     if "equals" in matcher and got != matcher["equals"]:
         problems.append(f"expected {matcher['equals']!r}, got {got!r}")
     if set(matcher) - {"equals"} and not isinstance(got, Sequence | type(None)):

@@ -36,6 +36,8 @@ class SystemProfile:
     confstr: str | None = None
     musl: str | None = None
     interpreter: str | None = None
+    libc_version: str | None = None
+    """What ``gnu_get_libc_version()`` returns, when it differs from the confstr text."""
 
     @property
     def interpreter_path(self) -> Path | None:
@@ -45,7 +47,11 @@ class SystemProfile:
     @property
     def glibc_text(self) -> str | None:
         """The version part of the confstr text ("2.17-centos"), or None without glibc."""
-        if self.libc != "glibc" or self.confstr is None:
+        if self.libc != "glibc":
+            return None
+        if self.libc_version is not None:
+            return self.libc_version
+        if self.confstr is None:
             return None
         parts = self.confstr.split(" ", 1)
         return parts[1] if len(parts) == 2 else None
@@ -75,7 +81,9 @@ _LEGACY_ATTRIBUTES = (
     "manylinux2010_compatible",
     "manylinux2014_compatible",
 )
-_SYSTEM_KEYS = {"description", "libc", "confstr", "musl", "machine", "bits", "interpreter"}
+_SYSTEM_KEYS = {
+    "description", "libc", "confstr", "musl", "machine", "bits", "interpreter", "libc_version"
+}  # fmt: skip
 _OVERRIDE_KEYS = {"description", "absent", "location", "import_raises", "manylinux_compatible"}
 _FUNCTION_KEYS = {"returns", "at_most", "false_for", "false_for_arch", "otherwise", "raises"}
 

@@ -103,6 +103,18 @@ def build_projects(requests: Sequence[Request], directory: Path) -> dict[str, Pr
     return projects
 
 
+def target_environment(root: Path, override: Override) -> dict[str, str]:
+    """For a target run: the running environment's override, on ``PYTHONPATH`` so that the
+    installer could find it (the spec says it must not consult it)."""
+    source = override_source(override)
+    if source is None:
+        return {}
+    directory = root / f"override-{override.name}"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "_manylinux.py").write_text(source)
+    return {"PYTHONPATH": str(directory)}
+
+
 class Environments:
     """Throw-away virtual environments posing as system profiles, one per (profile, override)."""
 
@@ -163,7 +175,7 @@ def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
 def group_key(request: Request) -> tuple[str, str, str]:
     """Requests sharing one installer invocation: same system (or target) and override."""
     if "target" in request.input:
-        return ("target", request.input["target"], "absent")
+        return ("target", request.input["target"], request.override.name)
     assert request.system is not None
     return ("system", request.system.name, request.override.name)
 

@@ -19,7 +19,13 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from conformance.adapters.base import AdapterError, Outcome, Request
-from conformance.adapters.blackbox import BlackBoxInstaller, clean_environment, group_key, tail
+from conformance.adapters.blackbox import (
+    BlackBoxInstaller,
+    clean_environment,
+    group_key,
+    tail,
+    target_environment,
+)
 from conformance.pins import check_pinned
 
 
@@ -38,6 +44,8 @@ class PipAdapter(BlackBoxInstaller):
         if key[0] == "system":
             python, env = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
             command += ["--python", str(python)]
+        else:
+            env = target_environment(self.environments.root, requests[0].override)
         return command, clean_environment(env)
 
     def _target_options(self, key: tuple[str, str, str]) -> list[str]:

@@ -18,7 +18,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from conformance.adapters.base import AdapterError, Request
-from conformance.adapters.blackbox import BlackBoxInstaller, clean_environment, tail
+from conformance.adapters.blackbox import (
+    BlackBoxInstaller,
+    clean_environment,
+    tail,
+    target_environment,
+)
 from conformance.pins import check_pinned
 
 
@@ -55,6 +60,7 @@ class UvAdapter(BlackBoxInstaller):
         if key[0] == "target":
             command += ["--python-platform", key[1], "--python-version", "3.11"]
             command += ["--python", sys.executable]
+            env = target_environment(self.environments.root, requests[0].override)
         else:
             python, env = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
             command += ["--python", str(python)]
