@@ -42,7 +42,7 @@ EXTRA = [
 def download(cache: Path) -> None:
     """``pip download`` the corpus into ``cache`` (pip skips what is already there)."""
     cache.mkdir(parents=True, exist_ok=True)
-    jobs = []
+    jobs: list[tuple[str, str, list[str]]] = []
     for arch in ARCHES:
         platforms = [f"manylinux_2_28_{arch}", f"manylinux_2_17_{arch}", f"manylinux2014_{arch}"]
         jobs.extend((pkg, "3.11", platforms) for pkg in PACKAGES)
@@ -103,6 +103,13 @@ def in_process(wheel: Path) -> float:
     return time.perf_counter() - start
 
 
+def agree(mine: str, theirs_: str) -> bool:
+    """Same maintained baseline, or both no manylinux tag (auditwheel says ``linux``)."""
+    return mine.split(" ")[0] == theirs_ or (
+        mine.startswith("none") and theirs_.startswith("linux")
+    )
+
+
 def ours(run: Run) -> str:
     try:
         wheel = json.loads(run.output)["wheels"][0]
@@ -157,7 +164,8 @@ def main() -> int:
             f"{wheel.name[:58]:58} {size:6.1f} {base:6.2f} {inside:6.2f} {mine.seconds:6.2f}"
             f" {aw.seconds:7.2f}"
             f" {aw.seconds / mine.seconds:5.1f} {row['ours_peak_mb']:6.0f}"
-            f" {row['auditwheel_peak_mb']:6.0f}  {row['ours']} | {row['auditwheel']}",
+            f" {row['auditwheel_peak_mb']:6.0f}  {row['ours']} | {row['auditwheel']}"
+            f"{'' if agree(row['ours'], row['auditwheel']) else '  DIFFERENT'}",
             flush=True,
         )
     total_ours = sum(r["ours_s"] for r in rows)
