@@ -122,7 +122,8 @@ class _Context:
     files: list[tuple[str, ElfSummary, tuple[Resolved, ...]]] = field(default_factory=list)
     families: dict[str, tuple[str, str] | None] = field(default_factory=dict)
     symbols: dict[tuple[str, str], str] = field(default_factory=dict)
-    strong_undefined: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    strong_undefined: dict[str, frozenset[str]] = field(default_factory=dict)
+    file_blockers: dict[tuple[str, GlibcVersion], list[Finding]] = field(default_factory=dict)
 
     def family_of(self, version: str) -> tuple[str, str] | None:
         if version not in self.families:
@@ -135,14 +136,10 @@ class _Context:
             self.symbols[key] = _symbol_for(summary, version)
         return self.symbols[key]
 
-    def strong(self, path: str, summary: ElfSummary) -> dict[str, list[str]]:
-        """Undefined non-weak symbols by name -> their display forms."""
+    def strong(self, path: str, summary: ElfSummary) -> frozenset[str]:
+        """The names of the file's undefined non-weak symbols."""
         if path not in self.strong_undefined:
-            table: dict[str, list[str]] = {}
-            for sym in summary.undefined:
-                if not sym.weak:
-                    table.setdefault(sym.name, []).append(str(sym))
-            self.strong_undefined[path] = table
+            self.strong_undefined[path] = frozenset(s.name for s in summary.undefined if not s.weak)
         return self.strong_undefined[path]
 
 
@@ -532,7 +529,10 @@ def _blockers(ctx: _Context, policy: _Policy | None) -> list[Finding]:
         return [Finding("audit.best-baseline", ERROR, None, "no baseline covers the architecture")]
     out: list[Finding] = []
     for path, summary, resolved in ctx.files:
-        out.extend(_file_blockers(ctx, policy, path, summary, resolved))
+        key = (path, policy.glibc)
+        if key not in ctx.file_blockers:
+            ctx.file_blockers[key] = _file_blockers(ctx, policy, path, summary, resolved)
+        out.extend(ctx.file_blockers[key])
     return out
 
 
@@ -587,9 +587,9 @@ def _file_blockers(
     for library, symbols in baseline.forbidden_symbols.items():
         if library not in allowed:
             continue
-        strong = ctx.strong(path, summary)
-        for name in sorted(symbols & strong.keys()):
-            for shown in strong[name]:
+        hits = symbols & ctx.strong(path, summary)
+        for shown in sorted(str(x) for x in summary.undefined if x.name in hits and not x.weak):
+            if True:
                 out.append(
                     Finding(
                         "audit.forbidden-symbols",
@@ -649,6 +649,7 @@ def _minimal(
         ctx.families,
         ctx.symbols,
         ctx.strong_undefined,
+        ctx.file_blockers,
     )
     previous_blockers: list[Finding] = []
     for glibc in sorted(candidates):
