@@ -17,7 +17,7 @@ from typing import BinaryIO
 
 from packaging.tags import Tag
 
-from reference_impl.elf import ElfSummary, dynamic_loader, is_elf, summarize
+from reference_impl.elf import ELF_MAGIC, ElfSummary, dynamic_loader, is_elf, summarize
 from reference_impl.errors import ELFError, PerennialError, TagError
 from reference_impl.policy import Baseline, GlibcVersion, PolicySet, default_policies
 from reference_impl.tags import parse_platform_tag
@@ -159,7 +159,7 @@ def audit_wheel(
 def _read_elf_files(wheel: SafeWheel, policies: PolicySet) -> list[tuple[str, ElfSummary]]:
     found: list[tuple[str, ElfSummary]] = []
     for member in wheel.files():
-        if wheel.size(member) < 52:  # smaller than any ELF header
+        if wheel.size(member) < len(ELF_MAGIC):
             continue
         with wheel.stream(member) as stream:
             head = stream.read(4)

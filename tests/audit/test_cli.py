@@ -135,6 +135,10 @@ def bad_truncated_elf(make_wheel: MakeWheel, build: Build, where: Path) -> Path:
     return make_wheel({"trunc/_x.so": data[: len(data) // 3]}, name="trunc")
 
 
+def bad_tiny_elf(make_wheel: MakeWheel, build: Build, where: Path) -> Path:
+    return make_wheel({"tiny/_x.so": b"\x7fELF\x02"}, name="tiny")
+
+
 def bad_corrupt_elf(make_wheel: MakeWheel, build: Build, where: Path) -> Path:
     data = bytearray(build(GETRANDOM))
     data[0x20:0x28] = struct.pack("<Q", 1 << 40)  # e_phoff far past the end
@@ -189,6 +193,7 @@ def bad_filename(make_wheel: MakeWheel, build: Build, where: Path) -> Path:
         (bad_not_a_zip, "not a readable zip"),
         (bad_truncated_elf, "trunc/_x.so: truncated or corrupt ELF"),
         (bad_corrupt_elf, "corrupt/_x.so: truncated or corrupt ELF"),
+        (bad_tiny_elf, "tiny/_x.so: truncated or corrupt ELF"),
         (bad_absurd_size, "absurd/_x.so declares 4294967040 bytes"),
         (bad_overlap, "members overlap/_a.so and overlap/_b.so overlap"),
         (bad_dotdot, "unsafe member name '../evil.so'"),
