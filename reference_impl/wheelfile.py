@@ -192,36 +192,41 @@ class _MemberStream(io.RawIOBase):
         self._out_left = self._info.file_size
         self._zlib = zlib.decompressobj(-15) if self._info.compress_type else None
         self._pending = b""
+        self._pos = 0
         return 0
 
     def read(self, size: int | None = -1) -> bytes:
         want = self._out_left if size is None or size < 0 else min(size, self._out_left)
-        if self._pending and len(self._pending) >= want:  # the common case: no copying
-            whole = self._pending[:want]
-            self._pending = self._pending[want:]
-            self._out_left -= len(whole)
-            return whole
-        out = bytearray()
-        while len(out) < want:
-            if self._pending:
-                take = self._pending[: want - len(out)]
-                self._pending = self._pending[len(take) :]
-                out += take
+        parts: list[bytes] = []
+        got = 0
+        while got < want:
+            if self._pos < len(self._pending):
+                take = self._pending[self._pos : self._pos + want - got]  # one copy at most
+                self._pos += len(take)
+                parts.append(take)
+                got += len(take)
                 continue
-            if self._zlib is not None and self._zlib.unconsumed_tail:
-                self._pending = self._inflate(self._zlib.unconsumed_tail)
-                continue
-            if self._raw_left <= 0:
+            self._pending, self._pos = self._more(), 0
+            if not self._pending:
                 break
+        self._out_left -= got
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _more(self) -> bytes:
+        """The next piece of decompressed output (empty at the end of the member)."""
+        if self._zlib is not None and self._zlib.unconsumed_tail:
+            return self._inflate(self._zlib.unconsumed_tail)
+        while self._raw_left > 0:
             self._archive.seek(self._raw_at)
             raw = self._archive.read(min(_RAW_CHUNK, self._raw_left))
             if not raw:
                 raise WheelError(self._display, f"{self._label}: compressed data ends early")
             self._raw_at += len(raw)
             self._raw_left -= len(raw)
-            self._pending = raw if self._zlib is None else self._inflate(raw)
-        self._out_left -= len(out)
-        return bytes(out)
+            out = raw if self._zlib is None else self._inflate(raw)
+            if out:
+                return out
+        return b""
 
     def _inflate(self, raw: bytes) -> bytes:
         assert self._zlib is not None
