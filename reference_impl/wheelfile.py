@@ -176,6 +176,9 @@ class _MemberStream(io.RawIOBase):
         self._start = data_at
         self._info = info
         self._label = label
+        self._pieces = 0
+        self._pos = 0
+        self._out_left = 0
         self.seek(0)
 
     def readable(self) -> bool:
@@ -187,6 +190,11 @@ class _MemberStream(io.RawIOBase):
     def seek(self, offset: int, whence: int = 0) -> int:
         if (offset, whence) != (0, 0):
             raise io.UnsupportedOperation("only seek(0) is supported")
+        if self._pieces == 1:  # still in the first piece: rewind it for free
+            self._out_left += self._pos
+            self._pos = 0
+            return 0
+        self._pieces = 0
         self._raw_left = self._info.compress_size
         self._raw_at = self._start
         self._out_left = self._info.file_size
@@ -207,6 +215,7 @@ class _MemberStream(io.RawIOBase):
                 got += len(take)
                 continue
             self._pending, self._pos = self._more(), 0
+            self._pieces += 1
             if not self._pending:
                 break
         self._out_left -= got
