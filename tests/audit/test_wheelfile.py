@@ -12,7 +12,7 @@ from reference_impl.wheelfile import SafeWheel
 
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
-@pytest.mark.parametrize("step", [1, 4, 4096, 1 << 20, 3 << 20])
+@pytest.mark.parametrize("step", [1, 4096, 1 << 20, 3 << 20])
 def test_stream_returns_the_member_whatever_the_read_size(
     tmp_path: Path, method: int, step: int
 ) -> None:
