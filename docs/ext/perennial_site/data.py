@@ -32,6 +32,8 @@ class SiteData:
     waivers: dict[str, str]
     retired: dict[str, Any]
     problems: tuple[str, ...] = field(default=())
+    cases_loaded: bool = True
+    """False when the case files could not be read: coverage lints would only add noise."""
 
 
 def paths(app: Sphinx) -> dict[str, Path]:
@@ -145,9 +147,12 @@ def load(app: Sphinx) -> SiteData:
     where = paths(app)
     problems: list[str] = []
     spec = where.get("spec", Path(app.srcdir) / "spec")
+    cases = _load_cases(where["cases"], spec, problems) if "cases" in where else ()
+    cases_loaded = not problems
     return SiteData(
         policies=_load_policies(where["policies"], problems) if "policies" in where else None,
-        cases=_load_cases(where["cases"], spec, problems) if "cases" in where else (),
+        cases=cases,
+        cases_loaded=cases_loaded,
         results=_load_results(where["results"], problems) if "results" in where else (),
         waivers=_load_waivers(where["waivers"], problems) if "waivers" in where else {},
         retired=_load_retired(spec, problems),
