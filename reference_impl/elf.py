@@ -100,10 +100,6 @@ _FIRST_SEGMENT_LIMIT = 1 << 20
 """Most of the first loaded segment that a streamed read keeps in its first pass; tables
 beyond it are read in a second pass that stops as soon as they are in (they come early)."""
 
-# Section types that hold the dynamic tables (a second pass keeps exactly these).
-_DYNAMIC_TABLE_SECTIONS = frozenset({5, 11, 0x6FFFFFF6, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF})
-"""SHT_HASH, SHT_DYNSYM, SHT_GNU_HASH, SHT_GNU_verdef, _verneed, _versym."""
-
 
 @dataclass(frozen=True)
 class VersionNeed:
@@ -331,8 +327,9 @@ def _segments(header: _Header, image: _Image) -> list[_Segment]:
 
 
 def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[int, int]:
-    """The ranges a first streamed pass keeps: headers, dynamic, notes, section headers and
-    the start of the first loaded segment (where linkers put the dynamic tables)."""
+    """The ranges a first streamed pass keeps: headers, dynamic, notes and the start of the
+    first loaded segment (where linkers put the dynamic tables). The pass stops at the end of
+    the last of these, so the non-loaded tail (symbol tables, debug data) is never inflated."""
     keep: dict[int, int] = {0: min(size, _HEAD_LIMIT)}
     loads = [s for s in segments if s.type == PT_LOAD]
     if loads:
@@ -346,8 +343,6 @@ def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[i
     for seg in segments:
         if seg.type in (PT_DYNAMIC, PT_NOTE, PT_GNU_PROPERTY):
             keep[seg.offset] = max(keep.get(seg.offset, 0), seg.filesz)
-    if header.shoff and header.shnum:
-        keep[header.shoff] = max(keep.get(header.shoff, 0), header.shnum * header.shentsize)
     return keep
 
 
@@ -427,6 +422,9 @@ def _symbol_count(
         return int(nchain)
     if DT_GNU_HASH in dyn:
         return _gnu_hash_count(header, image, _vaddr_to_offset(segments, dyn[DT_GNU_HASH][0]))
+    if DT_STRTAB in dyn and dyn[DT_STRTAB][0] > dyn[DT_SYMTAB][0]:
+        # No hash table: GNU ld puts the string table right after the symbol table.
+        return (dyn[DT_STRTAB][0] - dyn[DT_SYMTAB][0]) // (24 if header.bits == 64 else 16)
     return 0
 
 
@@ -755,46 +753,48 @@ def _summarise_stream(
         return _summarise(header, segments, image, architectures, want_exported)
     except _NotKept:
         pass
-    # The tables lie past the kept prefix: now that the dynamic section and the section
-    # headers say where, read the stream again up to their end and keep exactly them.
-    wanted = _ranges_from_dynamic(header, segments, image)
+    # The tables lie past the kept prefix: the dynamic section says where they start; read
+    # the stream again up to their end. A layout that defeats the estimate is read whole.
     stream.seek(0)
-    again = _stream_ranges(stream, wanted)
-    first_load = min((s.offset for s in segments if s.type == PT_LOAD), default=-1)
-    merged: dict[int, bytes | bytearray] = {
-        start: data for start, data in kept.items() if start != first_load or start == 0
-    }
-    for start, data in again.items():
+    try:
+        region = _table_region(header, segments, image)
+        image = _Image(_merge(kept, _stream_ranges(stream, region)), size)
+        return _summarise(header, segments, image, architectures, want_exported)
+    except _NotKept:
+        stream.seek(0)
+        whole = _Image(_stream_ranges(stream, {0: size}), size)
+        return _summarise(header, segments, whole, architectures, want_exported)
+
+
+def _merge(
+    first: Mapping[int, bytes | bytearray], second: Mapping[int, bytes | bytearray]
+) -> dict[int, bytes | bytearray]:
+    merged = dict(first)
+    for start, data in second.items():
         if len(data) > len(merged.get(start, b"")):
             merged[start] = data
-    image = _Image(merged, size)
-    return _summarise(header, segments, image, architectures, want_exported)
+    return merged
 
 
-def _ranges_from_dynamic(
-    header: _Header, segments: list[_Segment], image: _Image
-) -> dict[int, int]:
-    """Exactly where the dynamic tables live: from the section headers when the file has
-    them, else (rarely) the whole loaded segment each table lies in."""
+_TABLE_SLACK = 4 << 20
+"""Bytes kept past the last dynamic table's start (its size is not in the dynamic section)."""
+
+
+def _table_region(header: _Header, segments: list[_Segment], image: _Image) -> dict[int, int]:
+    """The string table exactly, and one region from the first other table to the last
+    one's start plus some slack: linkers put these tables next to each other."""
+    dyn = dict(_dynamic_entries(header, segments, image))
     wanted: dict[int, int] = {}
-    dyn = {tag: value for tag, value in _dynamic_entries(header, segments, image)}
     if DT_STRTAB in dyn and DT_STRSZ in dyn:
         wanted[_vaddr_to_offset(segments, dyn[DT_STRTAB])] = dyn[DT_STRSZ]
-    size = header.shnum * header.shentsize
-    if header.shoff and header.shnum and image.covers(header.shoff, size):
-        end = "<" if header.little else ">"
-        fmt = end + ("IIQQQQIIQQ" if header.bits == 64 else "IIIIIIIIII")
-        table = image.read(header.shoff, size)
-        for i in range(header.shnum):
-            fields = struct.unpack_from(fmt, table, i * header.shentsize)
-            if fields[1] in _DYNAMIC_TABLE_SECTIONS and fields[5]:
-                wanted[fields[4]] = max(wanted.get(fields[4], 0), fields[5])
-        return wanted
-    for tag, value in dyn.items():
-        if tag in (DT_STRTAB, DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH, DT_GNU_HASH):
-            for seg in segments:
-                if seg.type == PT_LOAD and seg.vaddr <= value < seg.vaddr + seg.filesz:
-                    wanted[seg.offset] = seg.filesz
+    tables = [
+        _vaddr_to_offset(segments, dyn[tag])
+        for tag in (DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH, DT_GNU_HASH)
+        if tag in dyn
+    ]
+    if tables:
+        start = min(tables)
+        wanted[start] = max(wanted.get(start, 0), max(tables) - start + _TABLE_SLACK)
     return wanted
 
 

@@ -106,9 +106,12 @@ def _run(args: argparse.Namespace) -> int:
         print("perennial: no wheels found in " + ", ".join(args.inputs), file=sys.stderr)
         return int(ExitCode.BAD_INPUT)
     show_progress = len(paths) > 1 and sys.stderr.isatty()
-    wheels: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     worst = int(ExitCode.OK)
+    first = True
+    if args.json:  # streamed, one wheel at a time, so memory does not grow with the corpus
+        head = json.dumps(document([], []), indent=2)
+        sys.stdout.write(head[: head.index('"wheels": [') + len('"wheels": [')])
     for done, outcome in enumerate(_outcomes(paths, args.jobs), start=1):
         if outcome.error is not None:
             errors.append(outcome.error)
@@ -116,8 +119,11 @@ def _run(args: argparse.Namespace) -> int:
                 sys.stderr.write("\n")
             print(f"perennial: {outcome.error['problem']}", file=sys.stderr)
         elif outcome.data is not None:
-            wheels.append(outcome.data)
-            if not args.json:
+            if args.json:
+                text = json.dumps(outcome.data, indent=2).replace("\n", "\n    ")
+                sys.stdout.write(("\n    " if first else ",\n    ") + text)
+                first = False
+            else:
                 if show_progress:
                     sys.stderr.write("\r")
                 print("\n".join(outcome.lines), flush=True)
@@ -125,5 +131,6 @@ def _run(args: argparse.Namespace) -> int:
         if show_progress:
             _progress(done, len(paths))
     if args.json:
-        print(json.dumps(document(wheels, errors), indent=2))
+        tail = json.dumps(errors, indent=2).replace("\n", "\n  ")
+        sys.stdout.write(("\n  " if not first else "") + f'],\n  "errors": {tail}\n}}\n')
     return worst
