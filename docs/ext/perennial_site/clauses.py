@@ -73,6 +73,10 @@ def lookup(env: BuildEnvironment, name: str) -> Clause | None:
     return None
 
 
+def _clause_title(node: nodes.Element) -> str:
+    return str(node["clause_id"])
+
+
 class ClauseDirective(SphinxDirective):
     """``:::{clause} ID`` with ``:level:`` and optional ``:aliases:``; the body is the text."""
 
@@ -266,7 +270,8 @@ def resolve(app: Sphinx, doctree: nodes.document, docname: str) -> None:
 
 
 def setup(app: Sphinx) -> None:
-    app.add_node(clause_node)
+    # enumerable, so a MyST label placed before a clause can be cited with {ref} too
+    app.add_enumerable_node(clause_node, "clause", title_getter=_clause_title)
     app.add_directive("clause", ClauseDirective)
     app.add_role("clause", ClauseRole())
     app.add_directive("clause-index", ClauseIndexDirective)
