@@ -343,6 +343,9 @@ def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[i
     for seg in segments:
         if seg.type in (PT_DYNAMIC, PT_NOTE, PT_GNU_PROPERTY):
             keep[seg.offset] = max(keep.get(seg.offset, 0), seg.filesz)
+        elif seg.type == PT_LOAD and not seg.flags & PF_X and 0 < seg.filesz <= _SMALL_SEGMENT:
+            # patchelf moves the dynamic tables it rewrites into a small segment at the end
+            keep[seg.offset] = max(keep.get(seg.offset, 0), seg.filesz)
     return keep
 
 
@@ -776,6 +779,8 @@ def _merge(
     return merged
 
 
+_SMALL_SEGMENT = 4 << 20
+"""A non-executable loaded segment up to this size is kept whole in the first pass."""
 _TABLE_SLACK = 4 << 20
 """Bytes kept past the last dynamic table's start (its size is not in the dynamic section)."""
 
@@ -787,14 +792,21 @@ def _table_region(header: _Header, segments: list[_Segment], image: _Image) -> d
     wanted: dict[int, int] = {}
     if DT_STRTAB in dyn and DT_STRSZ in dyn:
         wanted[_vaddr_to_offset(segments, dyn[DT_STRTAB])] = dyn[DT_STRSZ]
-    tables = [
+    tables = sorted(
         _vaddr_to_offset(segments, dyn[tag])
         for tag in (DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH, DT_GNU_HASH)
         if tag in dyn
-    ]
-    if tables:
-        start = min(tables)
-        wanted[start] = max(wanted.get(start, 0), max(tables) - start + _TABLE_SLACK)
+    )
+    # Tables far apart (patchelf moves some to the end) make separate regions.
+    clusters: list[list[int]] = []
+    for offset in tables:
+        if clusters and offset - clusters[-1][-1] <= _TABLE_SLACK:
+            clusters[-1].append(offset)
+        else:
+            clusters.append([offset])
+    for cluster in clusters:
+        start = cluster[0]
+        wanted[start] = max(wanted.get(start, 0), cluster[-1] - start + _TABLE_SLACK)
     return wanted
 
 
