@@ -17,14 +17,13 @@ import re
 import resource
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters.base import Adapter, AdapterError, Outcome, Request
+from conformance.adapters.base import PYTHON, Adapter, AdapterError, Outcome, Request
 from conformance.adapters.blackbox import clean_environment, tail
 from conformance.pins import check_pinned
 
@@ -63,7 +62,7 @@ class AuditwheelAdapter(Adapter):
     def answer(self, request: Request) -> Mapping[str, Any]:
         if request.fixture is None:
             raise AdapterError("audit.wheel needs a fixture")
-        executable = Path(sys.executable).with_name("auditwheel")
+        executable = Path(PYTHON).with_name("auditwheel")
         scratch = Path(tempfile.mkdtemp(prefix="perennial-auditwheel-"))
         try:
             done = subprocess.run(

@@ -8,6 +8,7 @@ could not get an answer.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +19,9 @@ from conformance.cases import Case
 from conformance.systems import Override, SystemProfile
 
 FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
+PYTHON = sys.executable
+"""This interpreter, captured at import: in-process adapters patch ``sys.executable`` while
+they pose as another system, and subprocess adapters running meanwhile must not see that."""
 
 
 class Skip(Exception):

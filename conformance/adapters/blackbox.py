@@ -17,15 +17,16 @@ import hashlib
 import json
 import shutil
 import subprocess
-import sys
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters.base import Adapter, Outcome, Request
+from conformance.adapters.base import PYTHON, Adapter, Outcome, Request
 from conformance.systems import Override, SystemProfile, override_source
 
 TEMPLATE = Path(__file__).with_name("startup_template.py")
@@ -118,21 +119,25 @@ def target_environment(root: Path, override: Override) -> dict[str, str]:
 class Environments:
     """Throw-away virtual environments posing as system profiles, one per (profile, override)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, extra_path: str | None = None) -> None:
         self.root = root
+        self.extra_path = extra_path
+        """A directory added to the environment's ``sys.path`` (where pip lives)."""
+        self._lock = threading.Lock()
         self._made: dict[tuple[str, str], tuple[Path, dict[str, str]]] = {}
 
     def get(self, system: SystemProfile, override: Override) -> tuple[Path, dict[str, str]]:
         """The interpreter path and the extra environment variables for a system."""
         key = (system.name, override.name)
-        if key not in self._made:
-            self._made[key] = self._create(system, override)
-        return self._made[key]
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = self._create(system, override)
+            return self._made[key]
 
     def _create(self, system: SystemProfile, override: Override) -> tuple[Path, dict[str, str]]:
         venv = self.root / f"venv-{len(self._made)}"
         subprocess.run(
-            [sys.executable, "-m", "venv", "--without-pip", str(venv)],
+            [PYTHON, "-m", "venv", "--without-pip", str(venv)],
             check=True,
             capture_output=True,
         )
@@ -147,6 +152,8 @@ class Environments:
         }
         (site / "perennial_profile.json").write_text(json.dumps(profile))
         shutil.copyfile(TEMPLATE, site / "sitecustomize.py")
+        if self.extra_path:
+            (site / "perennial-tool.pth").write_text(self.extra_path + "\n")
         env: dict[str, str] = {}
         source = override_source(override)
         if source is not None:
@@ -190,11 +197,14 @@ class BlackBoxInstaller(Adapter):
     """Common batching: subclasses implement :meth:`choose` for one group of projects."""
 
     operations = frozenset({"installer.compatible", "installer.select"})
+    workers = 2
+    """Installer invocations run at once (each is one process, mostly waiting on start-up)."""
 
     def __init__(self) -> None:
         self._tmp = Path(tempfile.mkdtemp(prefix=f"perennial-{self.name}-"))
         self.environments = Environments(self._tmp / "envs")
         self._groups = 0
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         shutil.rmtree(self._tmp, ignore_errors=True)
@@ -215,18 +225,20 @@ class BlackBoxInstaller(Adapter):
                 )
                 continue
             groups.setdefault(group_key(request), []).append(request)
-        for key, members in groups.items():
-            outcomes.update(self._run_group(key, members))
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            for result in pool.map(lambda item: self._run_group(*item), groups.items()):
+                outcomes.update(result)
         return outcomes
 
     def _run_group(
         self, key: tuple[str, str, str], requests: Sequence[Request]
     ) -> dict[str, Outcome]:
-        self._groups += 1
-        links = self._tmp / f"links-{self._groups}"
+        with self._lock:
+            self._groups += 1
+            links = self._tmp / f"links-{self._groups}"
         projects = build_projects(requests, links)
         chosen, error = self.choose(key, requests, links, list(projects))
-        if chosen is None and len(requests) > 1:
+        if chosen is None and len(requests) > 1 and "_manylinux" not in error:
             # One case may have broken the batch: ask again one case at a time.
             outcomes: dict[str, Outcome] = {}
             for request in requests:

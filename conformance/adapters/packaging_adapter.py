@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from typing import Any
@@ -72,7 +73,12 @@ def platforms(request: Request) -> list[str]:
     from packaging import tags
 
     assert request.system is not None
-    with posing_as(request.system), override_installed(request.override):
+    with (
+        posing_as(request.system),
+        override_installed(request.override),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", RuntimeWarning)  # packaging warns on "glibc 2"
         return list(tags._linux_platforms(is_32bit=request.system.bits == 32))
 
 

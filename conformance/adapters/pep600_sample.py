@@ -45,6 +45,7 @@ def _aliases() -> Mapping[str, str]:
 class PEP600SampleAdapter(Adapter):
     name = "pep600-sample"
     operations = frozenset({"tag.parse", "installer.compatible", "index.check"})
+    unsupported_fields = frozenset({"reasons"})
 
     def version(self) -> str:
         return "final (python/peps ba4deeb)"
@@ -84,6 +85,8 @@ class PEP600SampleAdapter(Adapter):
         system = request.system
         if system is None:
             raise Skip("the sample function only describes the running system")
+        if not request.input["tag"].lower().startswith("manylinux"):
+            raise Skip("the sample function only answers for manylinux tags")
         tag = _aliases().get(request.input["tag"], request.input["tag"])
         match = _PERENNIAL.match(tag)
         if not match:

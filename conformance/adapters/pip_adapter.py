@@ -3,7 +3,8 @@
 One ``pip install --dry-run --report`` per system profile (or ``--platform`` target), with
 ``--isolated`` so no configuration file or ``PIP_*`` variable leaks in, offline against a
 find-links directory, binary wheels only. For an emulated system pip runs inside the
-profile's virtual environment through ``pip --python``; for a target it gets
+profile's virtual environment (the pinned pip's directory is on its path, so it is the same
+pip); for a target it gets
 ``--platform TARGET --python-version 3.11``. The platform tags of ``installer.tags`` come from
 ``pip debug --verbose``, pip's own listing of the tags it accepts.
 """
@@ -12,13 +13,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from conformance.adapters.base import AdapterError, Outcome, Request
+from conformance.adapters.base import PYTHON, AdapterError, Outcome, Request
 from conformance.adapters.blackbox import (
     BlackBoxInstaller,
     clean_environment,
@@ -33,17 +34,25 @@ class PipAdapter(BlackBoxInstaller):
     name = "pip"
     operations = frozenset({"installer.compatible", "installer.select", "installer.tags"})
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The emulated interpreters run this pip (not a copy): its directory joins their path.
+        import pip
+
+        self.environments.extra_path = str(Path(pip.__file__).resolve().parents[1])
+
     def version(self) -> str:
         return check_pinned("pip")
 
     def _command(
         self, key: tuple[str, str, str], requests: Sequence[Request]
     ) -> tuple[list[str], dict[str, str]]:
-        command = [sys.executable, "-m", "pip"]
+        command = [PYTHON, "-m", "pip"]
         env: dict[str, str] = {}
         if key[0] == "system":
             python, env = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
-            command += ["--python", str(python)]
+            command = [str(python), "-m", "pip"]
+            env = {**env, "PERENNIAL_POSE_EXECUTABLE": "1"}
         else:
             env = target_environment(self.environments.root, requests[0].override)
         return command, clean_environment(env)
@@ -76,9 +85,11 @@ class PipAdapter(BlackBoxInstaller):
     def answer_all(self, requests: Any) -> dict[str, Outcome]:
         requests = list(requests)
         tag_requests = [r for r in requests if r.operation == "installer.tags"]
-        outcomes = super().answer_all(r for r in requests if r.operation != "installer.tags")
-        for request in tag_requests:
-            outcomes[request.case_id] = self._tags(request)
+        with ThreadPoolExecutor(max_workers=1) as side:
+            # pip debug runs beside the install groups, which use their own workers.
+            tags = side.map(self._tags, tag_requests)
+            outcomes = super().answer_all(r for r in requests if r.operation != "installer.tags")
+            outcomes.update(zip((r.case_id for r in tag_requests), tags, strict=True))
         return outcomes
 
     def _tags(self, request: Request) -> Outcome:

@@ -75,6 +75,7 @@ if _PROFILE["bits"] == 32:
     struct.calcsize = lambda fmt: 4 if fmt in ("P", "@P") else _real_calcsize(fmt)
     sys.maxsize = 2**31 - 1
 
-if _PROFILE.get("interpreter") and "pip" in os.path.basename(sys.argv[0] if sys.argv else ""):
-    # pip's packaging reads the ELF header of sys.executable (armhf, i686 checks).
+if _PROFILE.get("interpreter") and os.environ.get("PERENNIAL_POSE_EXECUTABLE"):
+    # pip's packaging reads the ELF header of sys.executable (armhf, i686 checks); only the
+    # pip adapter asks for this, since uv runs the interpreter's own path afterwards.
     sys.executable = _PROFILE["interpreter"]

@@ -13,11 +13,10 @@ from __future__ import annotations
 import ast
 import shutil
 import subprocess
-import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from conformance.adapters.base import AdapterError, Request
+from conformance.adapters.base import PYTHON, AdapterError, Outcome, Request
 from conformance.adapters.blackbox import (
     BlackBoxInstaller,
     clean_environment,
@@ -29,7 +28,7 @@ from conformance.pins import check_pinned
 
 def uv_binary() -> str:
     """The uv executable installed with the pinned uv distribution."""
-    candidate = Path(sys.executable).with_name("uv")
+    candidate = Path(PYTHON).with_name("uv")
     found = str(candidate) if candidate.exists() else shutil.which("uv")
     if found is None:
         raise AdapterError("uv: no uv executable next to the interpreter or on PATH")
@@ -38,6 +37,17 @@ def uv_binary() -> str:
 
 class UvAdapter(BlackBoxInstaller):
     name = "uv"
+
+    def answer_all(self, requests: Iterable[Request]) -> dict[str, Outcome]:
+        requests = list(requests)
+        musl = [r for r in requests if r.system is not None and r.system.libc == "musl"]
+        outcomes = super().answer_all(r for r in requests if r not in musl)
+        for request in musl:
+            outcomes[request.case_id] = Outcome.skip(
+                "uv detects musl by running the interpreter's dynamic loader, which the "
+                "emulated environment cannot pose as"
+            )
+        return outcomes
 
     def version(self) -> str:
         version = check_pinned("uv")
@@ -59,7 +69,7 @@ class UvAdapter(BlackBoxInstaller):
         ]  # fmt: skip
         if key[0] == "target":
             command += ["--python-platform", key[1], "--python-version", "3.11"]
-            command += ["--python", sys.executable]
+            command += ["--python", PYTHON]
             env = target_environment(self.environments.root, requests[0].override)
         else:
             python, env = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
