@@ -164,9 +164,15 @@ class CaseListDirective(SphinxDirective):
             return [build.para(f"No {audience} case exists yet.")]
         return [self._case(case, site.results) for case in cases]
 
-    def _case(self, case: Any, results: Sequence[Any]) -> nodes.section:
-        section = build.section(case.id, case_anchor(case.id))
-        section["classes"].append("case")
+    def _case(self, case: Any, results: Sequence[Any]) -> nodes.container:
+        # A box, not a section: hundreds of cases in the table of contents would make every
+        # page of the site slower to build and the sidebar unreadable.
+        anchor = case_anchor(case.id)
+        section = nodes.container(ids=[anchor], classes=["case"])
+        heading = nodes.reference("", "", refid=anchor, classes=["case-id"])
+        heading["reftitle"] = "Permalink to this case"
+        heading += nodes.Text(case.id)
+        section += build.para(heading, classes=["case-title"])
         facts = [
             build.para(nodes.strong("", "Operation: "), build.literal(case.operation)),
             build.para(nodes.strong("", "Cites: "), *clause_refs(case)),
