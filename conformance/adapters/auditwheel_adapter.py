@@ -18,12 +18,12 @@ import resource
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters.base import PYTHON, Adapter, AdapterError, Outcome, Request
+from conformance.adapters.base import PYTHON, Adapter, Outcome, Request
 from conformance.adapters.blackbox import clean_environment, tail
 from conformance.pins import check_pinned
 
@@ -59,34 +59,66 @@ class AuditwheelAdapter(Adapter):
     def version(self) -> str:
         return check_pinned("auditwheel")
 
-    def answer(self, request: Request) -> Mapping[str, Any]:
-        if request.fixture is None:
-            raise AdapterError("audit.wheel needs a fixture")
-        executable = Path(PYTHON).with_name("auditwheel")
+    def answer_all(self, requests: Iterable[Request]) -> dict[str, Outcome]:
+        """Each distinct fixture is shown once, in one driver process, in two halves run side
+        by side; a wheel the driver did not answer for is shown by the script itself."""
+        requests = list(requests)
+        outcomes: dict[str, Outcome] = {}
+        wanted = []
+        for request in requests:
+            if request.operation not in self.operations:
+                outcomes[request.case_id] = Outcome.skip("auditwheel only audits wheels")
+            elif request.fixture is None:
+                outcomes[request.case_id] = Outcome.error("audit.wheel needs a fixture")
+            elif str(request.fixture) not in wanted:
+                wanted.append(str(request.fixture))
+        halves = [wanted[0::2], wanted[1::2]]
+        shown: dict[str, tuple[int, str, str]] = {}
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for part in pool.map(self._driver, halves):
+                shown.update(part)
+        for path in wanted:
+            if path not in shown:
+                shown[path] = self._script(path)
+        for request in requests:
+            if request.case_id in outcomes:
+                continue
+            code, stdout, stderr = shown[str(request.fixture)]
+            summary = summarise(code, stdout)
+            if code != 0:
+                summary["message"] = tail(stderr, 1)[:300]
+            outcomes[request.case_id] = Outcome.output(summary, self.unsupported_fields)
+        return outcomes
+
+    def _run(self, command: list[str]) -> subprocess.CompletedProcess[str] | None:
         scratch = Path(tempfile.mkdtemp(prefix="perennial-auditwheel-"))
         try:
-            done = subprocess.run(
-                [str(executable), "show", "--json", str(request.fixture)],
+            return subprocess.run(
+                command,
                 capture_output=True,
                 text=True,
-                timeout=120,
+                timeout=600,
                 env=clean_environment({"TMPDIR": str(scratch)}),
                 preexec_fn=_limit_files,
             )
         except subprocess.TimeoutExpired:
-            return {"verdict": "refused", "baseline": None, "minimal_glibc": None,
-                    "message": "auditwheel show did not finish in 120 s"}  # fmt: skip
+            return None
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        summary = summarise(done.returncode, done.stdout)
-        if done.returncode != 0:
-            summary["message"] = tail(done.stderr, 1)[:300]
-        return summary
 
-    def answer_all(self, requests: Iterable[Request]) -> dict[str, Outcome]:
-        requests = list(requests)
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            outcomes = list(pool.map(self.answer_safely, requests))
-        return {
-            request.case_id: outcome for request, outcome in zip(requests, outcomes, strict=True)
-        }
+    def _driver(self, paths: list[str]) -> dict[str, tuple[int, str, str]]:
+        if not paths:
+            return {}
+        done = self._run([PYTHON, "-m", "conformance.adapters.auditwheel_driver", *paths])
+        answers: dict[str, tuple[int, str, str]] = {}
+        for line in (done.stdout if done else "").splitlines():
+            record = json.loads(line)
+            answers[record["path"]] = (record["returncode"], record["stdout"], record["stderr"])
+        return answers
+
+    def _script(self, path: str) -> tuple[int, str, str]:
+        executable = str(Path(PYTHON).with_name("auditwheel"))
+        done = self._run([executable, "show", "--json", path])
+        if done is None:
+            return 1, "", "auditwheel show did not finish in 600 s"
+        return done.returncode, done.stdout, done.stderr
