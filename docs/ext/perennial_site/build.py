@@ -5,7 +5,6 @@ Every string goes into a Text node, so whatever the data holds is escaped by the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -102,14 +101,6 @@ def bullets(items: Iterable[nodes.Node | str]) -> nodes.bullet_list:
         entry += item if isinstance(item, nodes.Node) and _is_block(item) else para(item)
         node += entry
     return node
-
-
-def json_block(value: Any) -> nodes.literal_block:
-    """Data shown as indented JSON (sorted keys, so the page is stable)."""
-    rendered = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
-    block = nodes.literal_block(rendered, rendered)
-    block["language"] = "json"
-    return block
 
 
 def joined(parts: Iterable[nodes.Node], separator: str = ", ") -> list[nodes.Node]:

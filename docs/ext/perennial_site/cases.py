@@ -180,11 +180,10 @@ class CaseListDirective(SphinxDirective):
         if case.note:
             facts.append(build.para(case.note))
         section.extend(facts)
-        section += build.para(nodes.strong("", "Input"))
-        section += build.json_block(dict(case.input))
-        section += build.para(nodes.strong("", "Expected"))
-        section += build.json_block(dict(case.expected))
-        rows = []
+        rows: list[list[build.Cell]] = [
+            ["input", "", [build.literal(compact_json(dict(case.input)), "answer")]],
+            ["expected", "", [build.literal(compact_json(dict(case.expected)), "answer")]],
+        ]
         for impl in results:
             result = result_for(impl, case.id)
             if result is None:
@@ -195,13 +194,13 @@ class CaseListDirective(SphinxDirective):
             if result.link:
                 answer += [nodes.Text(" "), build.external(result.link, result.link)]
             rows.append([impl_label(impl), build.badge(result.status, "case-status"), answer])
-        if rows:
-            table = build.table(["implementation", "status", "answer"], rows, classes=["answers"])
-            body = table.next_node(nodes.tbody)
-            answered = [i for i in results if result_for(i, case.id) is not None]
-            for row, impl in zip(body.children, answered, strict=True):
-                row["ids"].append(impl_anchor(case.id, impl))
-            section += table
+        table = build.table(["", "status", "JSON"], rows, classes=["answers"])
+        body = table.next_node(nodes.tbody)
+        answered = [i for i in results if result_for(i, case.id) is not None]
+        for row, impl in zip(body.children[2:], answered, strict=True):
+            row["ids"].append(impl_anchor(case.id, impl))
+        body.children[1]["classes"].append("expected-row")
+        section += table
         return section
 
 

@@ -198,6 +198,16 @@ def _cases_table(app: Sphinx, cases: list[Any]) -> nodes.table:
     return build.table(headers, rows, classes=["clause-cases-table"])
 
 
+def _fares(app: Sphinx, cases: list[Any]) -> str:
+    """``: pip 26.3 passes 3 of 4, ...``, over the implementations that answered."""
+    parts = []
+    for impl in impls_for(data.get(app).results, cases):
+        answered = [r for c in cases if (r := impl.results.get(c.id)) and r.status != "skip"]
+        passed = sum(1 for r in answered if r.status == "pass")
+        parts.append(f"{impl_label(impl)} passes {passed} of {len(answered)}")
+    return (": " + "; ".join(parts) + ".") if parts else "."
+
+
 def _fill_clause_cases(app: Sphinx, node: clause_cases, env: BuildEnvironment) -> nodes.Node:
     clause = lookup(env, node["clause_id"])
     container = nodes.container(classes=["clause-cases"])
@@ -207,7 +217,9 @@ def _fill_clause_cases(app: Sphinx, node: clause_cases, env: BuildEnvironment) -
     waiver = data.get(app).waivers.get(clause.id)
     if cases:
         container += build.para(
-            nodes.strong("", f"Cases ({len(cases)})"), classes=["clause-cases-title"]
+            nodes.strong("", f"{len(cases)} case{'s' if len(cases) != 1 else ''}"),
+            _fares(app, cases),
+            classes=["clause-cases-title"],
         )
         container += _cases_table(app, cases)
     if waiver:
