@@ -259,3 +259,16 @@ def test_file_object_input(build: Build, make_wheel: MakeWheel) -> None:
     with path.open("rb") as stream:
         audit = audit_wheel(stream, filename=path.name)
     assert audit.earned_tag == "manylinux_2_25_x86_64"
+
+
+def test_version_of_no_family_from_a_system_library_blocks_every_baseline(
+    build: Build, make_wheel: MakeWheel, tmp_path: Path
+) -> None:
+    script = tmp_path / "weird.map"
+    script.write_text("WEIRD_1.0 { global: foo; local: *; };\n")
+    fake_libm = build(FOO, "-Wl,-soname,libm.so.6", f"-Wl,--version-script={script}")
+    ext = build(USES_FOO, link={"libm.so.6": fake_libm})
+    audit = audit_wheel(make_wheel({"demo/_ext.so": ext}))  # libm.so.6 left to the system
+    assert all(blockers(audit, v.baseline) == {"audit.symbol-versions"} for v in audit.baselines)
+    first = audit.baselines[0].blockers[0]
+    assert "WEIRD_1.0" in first.message and "no family" in first.message
