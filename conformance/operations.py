@@ -84,7 +84,8 @@ OPERATIONS: Mapping[str, Operation] = {
                 "baseline": "the best (lowest-glibc) maintained baseline satisfied, as a tag of "
                 "the wheel's architecture (manylinux_2_26_x86_64), or null",
                 "minimal_glibc": "exact lowest glibc X.Y the binaries need, or null",
-                "findings": "clause IDs of every finding (failures and warnings), sorted",
+                "findings": "clause IDs of every finding, sorted: failures, warnings and what "
+                "blocks each baseline the wheel does not satisfy",
             },
         ),
     )

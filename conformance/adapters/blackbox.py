@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -262,4 +263,5 @@ class BlackBoxInstaller(Adapter):
         """The output for an installer run that failed: an override failure is the spec's
         ``error: override``; anything else is reported as the tool's own failure."""
         kind = "override" if "_manylinux" in error else "installer-failed"
-        return {"error": kind, "message": error.replace(str(self._tmp), "$TMP")}
+        message = re.sub(r"\$TMP/envs/venv-\d+", "$VENV", error.replace(str(self._tmp), "$TMP"))
+        return {"error": kind, "message": re.sub(r"\$TMP/links-\d+", "$LINKS", message)}

@@ -175,5 +175,8 @@ class ReferenceAdapter(Adapter):
             "verdict": "pass" if audit.passed else "fail",
             "baseline": baseline,
             "minimal_glibc": str(audit.minimal_glibc) if audit.minimal_glibc else None,
-            "findings": sorted({finding.clause for finding in audit.findings}),
+            "findings": sorted(
+                {finding.clause for finding in audit.findings}
+                | {b.clause for verdict in audit.baselines for b in verdict.blockers}
+            ),
         }
