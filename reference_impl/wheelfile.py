@@ -36,6 +36,7 @@ MAX_METADATA_BYTES = 1 << 20
 
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 _RAW_CHUNK = 1 << 18
+_PEEK_CHUNK = 1 << 12
 _OUT_CHUNK = 1 << 20
 _LOCAL_MAGIC = 0x04034B50
 
@@ -64,8 +65,7 @@ class SafeWheel:
                 self.display, f"not a readable zip archive ({_short(error)})"
             ) from None
         try:
-            self.members = _check_members(self._zip, self.display)
-            self._data_at = _data_offsets(self._zip, self.members, self.display)
+            self.members, self._data_at = _check_members(self._zip, self.display)
         except BaseException:
             self._zip.close()
             raise
@@ -227,7 +227,9 @@ class _MemberStream(io.RawIOBase):
             return self._inflate(self._zlib.unconsumed_tail)
         while self._raw_left > 0:
             self._archive.seek(self._raw_at)
-            raw = self._archive.read(min(_RAW_CHUNK, self._raw_left))
+            # The first read is small: most members are only peeked at for the ELF magic.
+            chunk = _RAW_CHUNK if self._pieces else _PEEK_CHUNK
+            raw = self._archive.read(min(chunk, self._raw_left))
             if not raw:
                 raise WheelError(self._display, f"{self._label}: compressed data ends early")
             self._raw_at += len(raw)
@@ -245,23 +247,9 @@ class _MemberStream(io.RawIOBase):
             raise WheelError(self._display, f"{self._label}: corrupt data ({error})") from None
 
 
-def _data_offsets(
-    archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], display: str
-) -> dict[str, int]:
-    """Where each member's compressed data starts (after its local header)."""
-    stream = archive.fp
-    found: dict[str, int] = {}
-    if stream is None:
-        return found
-    for name, info in members.items():
-        stream.seek(info.header_offset)
-        raw = stream.read(_LOCAL_HEADER.size)
-        fields = _LOCAL_HEADER.unpack(raw)
-        found[name] = info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
-    return found
-
-
-def _check_members(archive: zipfile.ZipFile, display: str) -> dict[str, zipfile.ZipInfo]:
+def _check_members(
+    archive: zipfile.ZipFile, display: str
+) -> tuple[dict[str, zipfile.ZipInfo], dict[str, int]]:
     members: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for info in archive.infolist():
@@ -284,8 +272,7 @@ def _check_members(archive: zipfile.ZipFile, display: str) -> dict[str, zipfile.
         members[name] = info
     if total > MAX_TOTAL_BYTES:
         raise WheelError(display, f"members declare {total} bytes in total, an absurd size")
-    _check_layout(archive, members, display)
-    return members
+    return members, _check_layout(archive, members, display)
 
 
 def _check_name(name: str, display: str) -> None:
@@ -305,12 +292,13 @@ def _check_name(name: str, display: str) -> None:
 
 def _check_layout(
     archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], display: str
-) -> None:
+) -> dict[str, int]:
     """Each member's local header and data must lie apart from every other and before the
-    central directory."""
+    central directory. Returns where each member's compressed data starts."""
     stream = archive.fp
+    data_at: dict[str, int] = {}
     if stream is None:
-        return
+        return data_at
     start_dir = getattr(archive, "start_dir", None)
     spans: list[tuple[int, int, str]] = []
     for name, info in members.items():
@@ -320,6 +308,7 @@ def _check_layout(
             raise WheelError(display, f"member {name}: local header missing or corrupt")
         fields = _LOCAL_HEADER.unpack(raw)
         data_start = info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
+        data_at[name] = data_start
         spans.append((info.header_offset, data_start + info.compress_size, name))
     spans.sort()
     for (_start_a, end_a, name_a), (start_b, _end_b, name_b) in itertools.pairwise(spans):
@@ -327,6 +316,7 @@ def _check_layout(
             raise WheelError(display, f"members {name_a} and {name_b} overlap")
     if spans and isinstance(start_dir, int) and spans[-1][1] > start_dir:
         raise WheelError(display, f"member {spans[-1][2]} overlaps the central directory")
+    return data_at
 
 
 def _short(error: BaseException) -> str:
