@@ -483,7 +483,20 @@ def _warnings(
     return out
 
 
+_POLICY_CACHE: dict[tuple[int, str, GlibcVersion], tuple[PolicySet, _Policy | None]] = {}
+
+
 def _policy_for(policies: PolicySet, arch: str, glibc: GlibcVersion) -> _Policy | None:
+    """:func:`_effective_policy`, remembered per policy set, architecture and glibc."""
+    key = (id(policies), arch, glibc)
+    cached = _POLICY_CACHE.get(key)
+    if cached is None or cached[0] is not policies:
+        cached = (policies, _effective_policy(policies, arch, glibc))
+        _POLICY_CACHE[key] = cached
+    return cached[1]
+
+
+def _effective_policy(policies: PolicySet, arch: str, glibc: GlibcVersion) -> _Policy | None:
     """The effective policy of glibc X.Y on ``arch``: the newest baseline at or below it, with
     every GLIBC version up to X.Y that any baseline knows on ``arch`` (no quantisation)."""
     covering = [b for b in policies.for_arch(arch) if b.glibc <= glibc]
@@ -588,16 +601,11 @@ def _file_blockers(
         if library not in allowed:
             continue
         hits = symbols & ctx.strong(path, summary)
+        if not hits:
+            continue
         for shown in sorted(str(x) for x in summary.undefined if x.name in hits and not x.weak):
-            if True:
-                out.append(
-                    Finding(
-                        "audit.forbidden-symbols",
-                        ERROR,
-                        path,
-                        f"{shown} from {library} is forbidden",
-                    )
-                )
+            message = f"{shown} from {library} is forbidden"
+            out.append(Finding("audit.forbidden-symbols", ERROR, path, message))
     levels = ctx.policies.architectures[arch].isa_levels
     limit = baseline.isa.get(arch)
     if levels and limit in levels and summary.isa_level > levels.index(limit):

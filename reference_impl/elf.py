@@ -13,15 +13,15 @@ the byte ranges the dynamic tables live in, so memory stays far below the file's
 
 from __future__ import annotations
 
-import io
+import functools
 import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from elftools.common.exceptions import ELFError as _PyElfError
 from elftools.construct import ConstructError
-from elftools.elf.elffile import ELFFile
+from elftools.elf.structs import ELFStructs
 
 from reference_impl.errors import ELFError
 from reference_impl.policy import Architecture
@@ -273,13 +273,25 @@ class _Segment:
     align: int
 
 
+@functools.cache
+def _header_struct(little: bool, bits: int) -> Any:
+    """pyelftools' ELF header layout for one byte order and class (built once each)."""
+    structs = ELFStructs(little_endian=little, elfclass=bits)
+    structs.create_basic_structs()
+    return structs.Elf_Ehdr
+
+
 def _parse_header(head: bytes) -> _Header:
-    elf = ELFFile(io.BytesIO(head))
-    h = elf.header
+    if head[:4] != ELF_MAGIC:
+        raise _Corrupt("no ELF magic number")
+    if len(head) < 6 or head[4] not in (1, 2) or head[5] not in (1, 2):
+        raise _Corrupt(f"unknown ELF class or byte order {bytes(head[4:6])!r}")
+    bits, little = (32 if head[4] == 1 else 64), head[5] == 1
+    h = _header_struct(little, bits).parse(head)
     machine = h["e_machine"]
     return _Header(
-        bits=elf.elfclass,
-        little=elf.little_endian,
+        bits=bits,
+        little=little,
         machine=machine if isinstance(machine, str) else str(machine),
         flags=int(h["e_flags"]),
         elf_type=str(h["e_type"]),
