@@ -1,0 +1,219 @@
+"""Differential exploration: generated tags, systems and overrides through the reference and
+the in-process peers, reporting shrunk disagreements that no divergence pattern explains.
+
+Hypothesis generates a system (libc, raw glibc string with vendor suffixes, machine, the
+crafted interpreter of that machine), a ``_manylinux`` behaviour from the profiles and a tag
+(perennial with any numbers, legacy aliases, upper case, zero padding, linux tags, unknown
+architectures). Where a peer's answer differs from the reference's, the peer's divergence
+file is asked whether a ``[[patterns]]`` entry explains it; if none does, hypothesis shrinks
+the input and the disagreement is reported. One shrunk example per peer and operation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import strategies as st
+from hypothesis.errors import NoSuchExample
+
+from conformance.adapters import create
+from conformance.adapters.base import Adapter, Outcome, Request
+from conformance.divergences import Pattern, load_divergences
+from conformance.systems import FIXTURES_DIR, SystemProfile, load_overrides
+
+MACHINES = ("x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x", "riscv64",
+            "loongarch64", "legv8le", "mips64")  # fmt: skip
+SUFFIXES = ("", "-centos", ".9000", "-2014.11", " extra")
+OPERATIONS = ("installer.compatible", "tag.parse", "index.check")
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A shrunk input on which a peer and the reference answer differently, unexplained."""
+
+    peer: str
+    operation: str
+    request: Request
+    reference: Any
+    peer_answer: Any
+
+    def __str__(self) -> str:
+        facts: dict[str, Any] = dict(self.request.input)
+        if self.request.system is not None:
+            system = self.request.system
+            facts["system"] = f"{system.confstr or system.libc} on {system.machine}"
+        if not self.request.override.absent:
+            facts["override"] = self.request.override.name
+        return (
+            f"{self.peer} {self.operation} {facts}: reference says {self.reference}, "
+            f"{self.peer} says {self.peer_answer}"
+        )
+
+
+def _interpreter(machine: str, bits: int) -> str | None:
+    name = f"{machine}-interpreter"
+    return name if (FIXTURES_DIR / "elf" / name).exists() else None
+
+
+@st.composite
+def systems(draw: st.DrawFn) -> SystemProfile:
+    machine = draw(st.sampled_from(MACHINES))
+    libc = draw(st.sampled_from(("glibc", "glibc", "glibc", "musl", "none")))
+    major = draw(st.integers(1, 3))
+    minor = draw(st.integers(0, 50))
+    suffix = draw(st.sampled_from(SUFFIXES))
+    bits = 32 if machine in ("i686", "armv7l") else 64
+    confstr = f"glibc {major}.{minor}{suffix}" if libc == "glibc" else None
+    return SystemProfile(
+        name="explored",
+        description="generated",
+        libc=libc,
+        machine=machine,
+        bits=bits,
+        confstr=confstr,
+        musl="1.2" if libc == "musl" else None,
+        interpreter=_interpreter(machine, bits),
+    )
+
+
+def _number(draw: st.DrawFn, value: int) -> str:
+    text = str(value)
+    return draw(st.sampled_from((text, text, text, text, "0" + text, "+" + text)))
+
+
+@st.composite
+def tags(draw: st.DrawFn, system: SystemProfile | None = None) -> str:
+    """A tag, usually for the system's own architecture and near its glibc when one is given."""
+    kind = draw(st.sampled_from(("perennial", "perennial", "perennial", "legacy", "linux")))
+    own = system.machine if system is not None else "x86_64"
+    arch = draw(st.sampled_from((own, own, own, *MACHINES, "armv8l", "x86_64_v3", "")))
+    major, minor = 2, 17
+    if system is not None and system.glibc_text:
+        found = re.match(r"([0-9]+)\.([0-9]+)", system.glibc_text)
+        if found:
+            major, minor = int(found[1]), int(found[2])
+    if kind == "legacy":
+        name = draw(st.sampled_from(("manylinux1", "manylinux2010", "manylinux2014")))
+        tag = f"{name}_{arch}"
+    elif kind == "linux":
+        tag = f"linux_{arch}"
+    else:
+        tag_major = draw(st.sampled_from((major, major, major, major - 1, major + 1, 0, 1)))
+        tag_minor = draw(st.integers(0, max(minor + 3, 60)))
+        tag = f"manylinux_{_number(draw, tag_major)}_{_number(draw, tag_minor)}_{arch}"
+    return tag.upper() if draw(st.integers(0, 9)) == 0 else tag
+
+
+def requests(operation: str) -> st.SearchStrategy[Request]:
+    overrides = load_overrides()
+    usable = sorted(n for n, o in overrides.items() if o.location == "site-packages")
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Request:
+        if operation != "installer.compatible":
+            tag = draw(tags())
+            return Request("explore", operation, {"tag": tag}, None, overrides["absent"], None)
+        system = draw(systems())
+        tag = draw(tags(system))
+        override = overrides[draw(st.sampled_from(usable))]
+        data = {"profile": "explored", "override": override.name, "tag": tag}
+        return Request("explore", operation, data, system, override, None)
+
+    return build()
+
+
+def explains(pattern: Pattern, request: Request) -> bool:
+    """Whether a divergence pattern's predicate holds for a request."""
+    when: Mapping[str, Any] = pattern.when
+    tag = str(request.input.get("tag", ""))
+    system = request.system
+    checks = {
+        "operation": lambda v: request.operation == v,
+        "tag_regex": lambda v: re.search(v, tag) is not None,
+        "machine_in": lambda v: system is not None and system.machine in v,
+        "machine_not_in": lambda v: system is not None and system.machine not in v,
+        "system_regex": lambda v: (
+            system is not None and re.search(v, system.confstr or "") is not None
+        ),
+        "libc_in": lambda v: system is not None and system.libc in v,
+        "override_in": lambda v: request.override.name in v,
+    }
+    unknown = set(when) - set(checks)
+    if unknown:
+        raise ValueError(f"pattern {pattern.name}: unknown predicate keys {sorted(unknown)}")
+    return all(checks[key](value) for key, value in when.items())
+
+
+def _answer(outcome: Outcome) -> Any:
+    if outcome.kind != "output":
+        return outcome.kind
+    value = dict(outcome.value)
+    value.pop("reason", None)
+    value.pop("message", None)
+    value.pop("reasons", None)
+    return value
+
+
+def explore(peers: Sequence[str], examples: int = 300, seed: int = 0) -> list[Disagreement]:
+    """Search each peer and operation for an unexplained disagreement with the reference."""
+    reference = create("reference")
+    found: list[Disagreement] = []
+    try:
+        for name in peers:
+            peer = create(name)
+            patterns = load_divergences(name).patterns
+            for operation in OPERATIONS:
+                if operation not in peer.operations:
+                    continue
+                disagreement = _search(reference, peer, patterns, operation, examples, seed)
+                if disagreement is not None:
+                    found.append(disagreement)
+            peer.close()
+    finally:
+        reference.close()
+    return found
+
+
+def _search(
+    reference: Adapter,
+    peer: Adapter,
+    patterns: Sequence[Pattern],
+    operation: str,
+    examples: int,
+    seed: int,
+) -> Disagreement | None:
+    def differs(request: Request) -> bool:
+        theirs = peer.answer_safely(request)
+        if theirs.kind == "skip":
+            return False
+        ours = _answer(reference.answer_safely(request))
+        mine = _answer(theirs)
+        if isinstance(ours, dict) and isinstance(mine, dict):
+            mine = {k: v for k, v in mine.items() if k in ours}
+            ours = {k: v for k, v in ours.items() if k in mine}
+        if ours == mine:
+            return False
+        return not any(explains(pattern, request) for pattern in patterns)
+
+    try:
+        request = find(
+            requests(operation),
+            differs,
+            settings=settings(
+                max_examples=examples,
+                database=None,
+                derandomize=seed == 0,
+                phases=(Phase.generate, Phase.shrink),
+                suppress_health_check=list(HealthCheck),
+            ),
+            random=None if seed == 0 else __import__("random").Random(seed),
+        )
+    except NoSuchExample:
+        return None
+    ours = _answer(reference.answer_safely(request))
+    theirs = _answer(peer.answer_safely(request))
+    return Disagreement(peer.name, operation, request, ours, theirs)
