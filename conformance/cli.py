@@ -18,6 +18,7 @@ from typing import Any
 from conformance.adapters import ADAPTERS
 from conformance.adapters.base import AdapterError
 from conformance.cases import Case, CaseError, load_cases
+from conformance.clauses import ClauseError
 from conformance.divergences import DivergenceError
 from conformance.results import RESULTS_DIR, ResultsError, load_results
 from conformance.systems import ProfileError
@@ -103,7 +104,7 @@ def _guarded(function: Any) -> Any:
         try:
             code: int = function(args)
             return code
-        except (CaseError, DivergenceError, ResultsError, ProfileError) as error:
+        except (CaseError, ClauseError, DivergenceError, ResultsError, ProfileError) as error:
             raise SuiteError("conformance", str(error)) from None
         except AdapterError as error:
             raise SuiteError("conformance", str(error)) from None
