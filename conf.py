@@ -30,6 +30,9 @@ autodoc2_render_plugin = "myst"
 autodoc2_hidden_objects = ["private", "dunder", "inherited"]
 autodoc2_hidden_regexes = [r"reference_impl\.__main__"]
 
+# An example with elided parts ("...") is still shown, highlighted leniently.
+suppress_warnings = ["misc.highlighting_failure"]
+
 html_theme = "furo"
 html_title = "perennial-manylinux"
 html_static_path = ["docs/_static"]

@@ -17,6 +17,7 @@ from perennial_site import (
     clauses,
     data,
     generate,
+    includes,
     lints,
     overview,
     registry,
@@ -50,6 +51,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     baselines.setup(app)
     generate.setup(app)
     overview.setup(app)
+    includes.setup(app)
     lints.setup(app)
     registry.setup(app)
     app.add_node(build.data_link)
