@@ -189,9 +189,12 @@ def group_key(request: Request) -> tuple[str, str, str]:
 
 
 def tail(text: str, lines: int = 3) -> str:
-    """The last non-empty lines of a tool's output, joined on one line."""
+    """The tool's error lines (``error:``, ``cause:``, ``Caused by``) or else its last
+    non-empty lines, joined on one line and kept short."""
     kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
-    return " | ".join(kept[-lines:])[-400:]
+    marked = [line for line in kept if line.startswith(("error:", "cause:", "Caused by"))]
+    chosen = [line[:200] for line in (marked or kept)[-lines:]]
+    return " | ".join(chosen)[-400:]
 
 
 class BlackBoxInstaller(Adapter):
@@ -213,7 +216,7 @@ class BlackBoxInstaller(Adapter):
     def choose(
         self, key: tuple[str, str, str], requests: Sequence[Request], links: Path, names: list[str]
     ) -> tuple[dict[str, str] | None, str]:
-        """Run the installer once: project -> chosen file name, or None and the error text."""
+        """Run the installer once: project -> chosen file name, or None and its stderr."""
         raise NotImplementedError
 
     def answer_all(self, requests: Iterable[Request]) -> dict[str, Outcome]:
@@ -263,5 +266,6 @@ class BlackBoxInstaller(Adapter):
         """The output for an installer run that failed: an override failure is the spec's
         ``error: override``; anything else is reported as the tool's own failure."""
         kind = "override" if "_manylinux" in error else "installer-failed"
+        error = tail(error)
         message = re.sub(r"\$TMP/envs/venv-\d+", "$VENV", error.replace(str(self._tmp), "$TMP"))
         return {"error": kind, "message": re.sub(r"\$TMP/links-\d+", "$LINKS", message)}

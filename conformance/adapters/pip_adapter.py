@@ -24,7 +24,6 @@ from conformance.adapters.blackbox import (
     BlackBoxInstaller,
     clean_environment,
     group_key,
-    tail,
     target_environment,
 )
 from conformance.pins import check_pinned
@@ -75,7 +74,7 @@ class PipAdapter(BlackBoxInstaller):
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
         if done.returncode != 0:
-            return None, tail(done.stderr) or f"pip exited {done.returncode}"
+            return None, done.stderr or f"pip exited {done.returncode}"
         chosen = {}
         for item in json.loads(report.read_text())["install"]:
             filename = Path(unquote(urlparse(item["download_info"]["url"]).path)).name
@@ -99,7 +98,7 @@ class PipAdapter(BlackBoxInstaller):
         command += self._target_options(key)
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
         if done.returncode != 0:
-            return Outcome.output(self.failure(tail(done.stderr)))
+            return Outcome.output(self.failure(done.stderr))
         return Outcome.output({"tags": platform_tags(done.stdout)})
 
 

@@ -20,7 +20,6 @@ from conformance.adapters.base import PYTHON, AdapterError, Outcome, Request
 from conformance.adapters.blackbox import (
     BlackBoxInstaller,
     clean_environment,
-    tail,
     target_environment,
 )
 from conformance.pins import check_pinned
@@ -79,7 +78,7 @@ class UvAdapter(BlackBoxInstaller):
             command, capture_output=True, text=True, env=clean_environment(env), timeout=300
         )
         if done.returncode != 0:
-            return None, tail(done.stderr) or f"uv exited {done.returncode}"
+            return None, done.stderr or f"uv exited {done.returncode}"
         chosen = {}
         for name in names:
             module = target / name / "__init__.py"
