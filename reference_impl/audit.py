@@ -563,7 +563,7 @@ def _file_blockers(
                 "audit.external-libraries",
                 ERROR,
                 path,
-                f"needs {name}, which is not an allowed system library",
+                f"{name} (needed; neither bundled nor an allowed system library)",
             )
         )
     sets = baseline.symbol_versions.get(arch, {})
@@ -578,7 +578,7 @@ def _file_blockers(
                         "audit.symbol-versions",
                         ERROR,
                         path,
-                        f"needs {version} from {need.library}, a version of no family",
+                        f"{version} from {need.library} (a version of no known family)",
                     )
                 )
                 continue
