@@ -132,17 +132,21 @@ class MatrixDirective(SphinxDirective):
                 continue
             rows = []
             for case in by_level[level]:
-                row: list[build.Cell] = [
-                    build.link(case_doc(case), case_anchor(case.id), build.literal(short_id(case))),
-                    clause_refs(case),
-                ]
+                cell = nodes.container()
+                cell += build.para(
+                    build.link(case_doc(case), case_anchor(case.id), build.literal(short_id(case)))
+                )
+                cell += build.para(*clause_refs(case), classes=["matrix-clauses"])
+                row: list[build.Cell] = [cell]
                 row.extend(status_badge(case, impl) for impl in impls)
                 rows.append(row)
             sub = build.section(
                 f"{level} ({len(rows)})", f"matrix-{audience}-{nodes.make_id(level)}"
             )
             sub += build.table(
-                ["case", "clauses", *(impl_label(i) for i in impls)], rows, classes=["matrix"]
+                ["case and the clauses it cites", *(impl_label(i) for i in impls)],
+                rows,
+                classes=["matrix"],
             )
             section += sub
         return section
