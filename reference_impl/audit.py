@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from packaging.tags import Tag
-
+from reference_impl.audit_policy import (
+    EffectivePolicy,
+    effective_policy,
+    family_of,
+    glibc_release,
+    release_within,
+)
+from reference_impl.audit_resolve import Resolved, resolve_needed
 from reference_impl.elf import ELF_MAGIC, ElfSummary, dynamic_loader, is_elf, summarize
 from reference_impl.errors import ELFError, PerennialError, TagError
-from reference_impl.policy import Baseline, GlibcVersion, PolicySet, default_policies
+from reference_impl.policy import GlibcVersion, PolicySet, default_policies
 from reference_impl.tags import parse_platform_tag
 from reference_impl.wheelfile import SafeWheel, WheelMetadata, installed_path
 
@@ -38,14 +44,6 @@ class Finding:
     severity: str
     file: str | None
     message: str
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """How one needed library of one file was found: bundled at a path, or from the system."""
-
-    name: str
-    bundled_at: str | None
 
 
 @dataclass(frozen=True)
@@ -104,16 +102,6 @@ class WheelAudit:
         return not any(f.severity == ERROR for f in self.findings)
 
 
-@dataclass(frozen=True)
-class _Policy:
-    """What one glibc version allows on one architecture: a baseline, unquantised for GLIBC."""
-
-    name: str
-    glibc: GlibcVersion
-    baseline: Baseline
-    glibc_versions: frozenset[str]
-
-
 @dataclass
 class _Context:
     policies: PolicySet
@@ -127,7 +115,7 @@ class _Context:
 
     def family_of(self, version: str) -> tuple[str, str] | None:
         if version not in self.families:
-            self.families[version] = _family_of(self.policies, version)
+            self.families[version] = family_of(self.policies, version)
         return self.families[version]
 
     def symbol_for(self, path: str, summary: ElfSummary, version: str) -> str:
@@ -207,7 +195,7 @@ def judge(
     elf_paths = {installed_path(p) for p, _ in summaries}
     for path, summary in summaries:
         ctx.files.append(
-            (path, summary, _resolve(installed_path(path), summary, installed, elf_paths))
+            (path, summary, resolve_needed(installed_path(path), summary, installed, elf_paths))
         )
     findings.extend(_warnings(ctx, summaries, policies))
     if not summaries:
@@ -220,7 +208,9 @@ def judge(
     verdicts = []
     for baseline in baselines:
         blockers = (
-            _blockers(ctx, _policy_for(policies, arch or "", baseline.glibc)) if arch_ok else []
+            _blockers(ctx, effective_policy(policies, arch or "", baseline.glibc))
+            if arch_ok
+            else []
         )
         verdicts.append(
             BaselineVerdict(
@@ -264,7 +254,7 @@ def judge(
             earned = False
             problems = []
         else:
-            policy = _policy_for(policies, arch, glibc) if arch else None
+            policy = effective_policy(policies, arch, glibc) if arch else None
             problems = _blockers(ctx, policy) if policy else []
             earned = policy is not None and not problems
             if policy is None:
@@ -399,38 +389,6 @@ def _architecture_findings(
     return out
 
 
-def _resolve(
-    path: str, summary: ElfSummary, installed: Mapping[str, str], elf_paths: set[str]
-) -> tuple[Resolved, ...]:
-    """Find each needed library inside the wheel the way the loader would (clause
-    audit.needed-resolution); ``installed`` maps installed paths to member names."""
-    origin = posixpath.dirname(path)
-    search = (summary.rpath if not summary.runpath else ()) + summary.runpath
-    libs_dirs = sorted(
-        {p.split("/", 1)[0] for p in elf_paths if "/" in p and p.split("/", 1)[0].endswith(".libs")}
-    )
-    out = []
-    for needed in summary.needed:
-        found = None
-        if "/" not in needed:
-            for entry in search:
-                if not (entry.startswith("$ORIGIN") or entry.startswith("${ORIGIN}")):
-                    continue  # an absolute path names the installing system, not the wheel
-                directory = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
-                candidate = posixpath.normpath(posixpath.join(directory, needed))
-                if candidate in elf_paths:
-                    found = candidate
-                    break
-            if found is None:
-                for libs in libs_dirs:
-                    candidate = f"{libs}/{needed}"
-                    if candidate in elf_paths:
-                        found = candidate
-                        break
-        out.append(Resolved(needed, installed.get(found, found) if found else None))
-    return tuple(out)
-
-
 def _warnings(
     ctx: _Context, summaries: Sequence[tuple[str, ElfSummary]], policies: PolicySet
 ) -> list[Finding]:
@@ -483,60 +441,7 @@ def _warnings(
     return out
 
 
-_POLICY_CACHE: dict[tuple[int, str, GlibcVersion], tuple[PolicySet, _Policy | None]] = {}
-
-
-def _policy_for(policies: PolicySet, arch: str, glibc: GlibcVersion) -> _Policy | None:
-    """:func:`_effective_policy`, remembered per policy set, architecture and glibc."""
-    key = (id(policies), arch, glibc)
-    cached = _POLICY_CACHE.get(key)
-    if cached is None or cached[0] is not policies:
-        cached = (policies, _effective_policy(policies, arch, glibc))
-        _POLICY_CACHE[key] = cached
-    return cached[1]
-
-
-def _effective_policy(policies: PolicySet, arch: str, glibc: GlibcVersion) -> _Policy | None:
-    """The effective policy of glibc X.Y on ``arch``: the newest baseline at or below it, with
-    every GLIBC version up to X.Y that any baseline knows on ``arch`` (no quantisation)."""
-    covering = [b for b in policies.for_arch(arch) if b.glibc <= glibc]
-    if not covering:
-        return None
-    baseline = covering[-1]
-    known = policies.for_arch(arch)[-1].symbol_versions.get(arch, {}).get("GLIBC", frozenset())
-    own = baseline.symbol_versions.get(arch, {}).get("GLIBC", frozenset())
-    family = policies.families.get("GLIBC")
-    extra = set()
-    for version in known:
-        needs = _glibc_of(version, family.introduced_in if family else {})
-        if needs is not None and _le(needs, glibc):
-            extra.add(version)
-    return _Policy(f"manylinux_{glibc.tag_part}", glibc, baseline, frozenset(own | extra))
-
-
-def _glibc_of(version: str, introduced: Mapping[str, GlibcVersion]) -> tuple[int, ...] | None:
-    """The glibc release a bare GLIBC version needs: ``2.25`` -> (2, 25), ``2.3.4`` -> (2, 3, 4)."""
-    if version in introduced:
-        return tuple(introduced[version])
-    parts = version.split(".")
-    if all(p.isdigit() and p.isascii() for p in parts) and parts:
-        return tuple(int(p) for p in parts)
-    return None
-
-
-def _le(needs: tuple[int, ...], glibc: GlibcVersion) -> bool:
-    return needs <= tuple(glibc)
-
-
-def _family_of(policies: PolicySet, version: str) -> tuple[str, str] | None:
-    for family in policies.families.values():
-        bare = family.split(version)
-        if bare is not None:
-            return family.name, bare
-    return None
-
-
-def _blockers(ctx: _Context, policy: _Policy | None) -> list[Finding]:
+def _blockers(ctx: _Context, policy: EffectivePolicy | None) -> list[Finding]:
     """Everything that keeps the wheel's files out of ``policy`` (empty when it satisfies it)."""
     if policy is None or ctx.arch is None:
         return [Finding("audit.best-baseline", ERROR, None, "no baseline covers the architecture")]
@@ -550,7 +455,11 @@ def _blockers(ctx: _Context, policy: _Policy | None) -> list[Finding]:
 
 
 def _file_blockers(
-    ctx: _Context, policy: _Policy, path: str, summary: ElfSummary, resolved: Iterable[Resolved]
+    ctx: _Context,
+    policy: EffectivePolicy,
+    path: str,
+    summary: ElfSummary,
+    resolved: Iterable[Resolved],
 ) -> list[Finding]:
     arch = ctx.arch or ""
     baseline = policy.baseline
@@ -641,9 +550,9 @@ def _minimal(
             if need.library not in system:
                 continue
             for version in need.versions:
-                fam = _family_of(ctx.policies, version)
+                fam = family_of(ctx.policies, version)
                 if fam and fam[0] == "GLIBC":
-                    release = _glibc_of(fam[1], introduced)
+                    release = glibc_release(fam[1], introduced)
                     if release is not None:
                         glibc_needs.append((release, _symbol_for(summary, version), path))
                         major, minor = release[0], release[1] if len(release) > 1 else 0
@@ -661,12 +570,16 @@ def _minimal(
     )
     previous_blockers: list[Finding] = []
     for glibc in sorted(candidates):
-        policy = _policy_for(ctx.policies, arch, glibc)
+        policy = effective_policy(ctx.policies, arch, glibc)
         if policy is None:
             continue
         blockers = _blockers(sub, policy)
         if not blockers:
-            top = [n for n in glibc_needs if _le(n[0], glibc) and not _le(n[0], _prev(glibc))]
+            top = [
+                n
+                for n in glibc_needs
+                if release_within(n[0], glibc) and not release_within(n[0], _prev(glibc))
+            ]
             if top:
                 _, symbol, path = max(top)
                 return glibc, symbol, path
@@ -701,8 +614,3 @@ def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
 
 def _dedupe_claims(claims: Iterable[ClaimVerdict]) -> list[ClaimVerdict]:
     return list(dict.fromkeys(claims))
-
-
-def tags_of(tags: Iterable[Tag]) -> list[str]:
-    """Sorted string forms of tags (for reports)."""
-    return sorted(str(t) for t in tags)
