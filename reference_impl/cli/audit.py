@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reference_impl.audit import audit_wheel
-from reference_impl.audit_report import document, explain, wheel_json
 from reference_impl.cli import add_command
 from reference_impl.errors import ExitCode, PerennialError
 
@@ -62,6 +60,9 @@ def _expand(inputs: list[str]) -> list[str]:
 
 def audit_one(path: str) -> _Outcome:
     """Audit one wheel; every failure becomes an outcome, never an exception (runs in workers)."""
+    from reference_impl.audit import audit_wheel  # imported on use: other commands skip it
+    from reference_impl.audit_report import explain, wheel_json
+
     try:
         result = audit_wheel(path)
     except PerennialError as error:
@@ -99,6 +100,8 @@ def _progress(done: int, total: int) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from reference_impl.audit_report import document
+
     if args.jobs < 1:
         raise PerennialError("--jobs", "must be at least 1")
     paths = _expand(args.inputs)
