@@ -585,6 +585,9 @@ def _minimal(
                 return glibc, symbol, path
             if previous_blockers:
                 return glibc, previous_blockers[0].message, previous_blockers[0].file
+            if glibc_needs:  # the oldest baseline: name the newest GLIBC version used
+                _, symbol, path = max(glibc_needs)
+                return glibc, symbol, path
             return glibc, None, None
         previous_blockers = blockers
     return None, None, None

@@ -272,3 +272,11 @@ def test_version_of_no_family_from_a_system_library_blocks_every_baseline(
     assert all(blockers(audit, v.baseline) == {"audit.symbol-versions"} for v in audit.baselines)
     first = audit.baselines[0].blockers[0]
     assert "WEIRD_1.0" in first.message and "no known family" in first.message
+
+
+def test_a_baselines_own_glibc_list_wins_over_the_version_number() -> None:
+    # glibc 2.17 on aarch64 defines GLIBC_2.18, so manylinux_2_17 allows it there; the
+    # symbol in it is referenced weakly, so the forbidden list does not apply either.
+    audit = audit_wheel(crafted("aarch64-glibc-2-18-symbol"))
+    assert str(audit.minimal_glibc) == "2.17"
+    assert audit.passed
