@@ -21,6 +21,7 @@ from perennial_site import (
     lints,
     overview,
     registry,
+    targets,
 )
 
 
@@ -49,6 +50,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     clauses.setup(app)
     cases.setup(app)
     baselines.setup(app)
+    targets.setup(app)
     generate.setup(app)
     overview.setup(app)
     includes.setup(app)

@@ -72,7 +72,7 @@ def date(value: str | None) -> str:
     return value or "—"
 
 
-class _PolicyDirective(SphinxDirective):
+class PolicyDirective(SphinxDirective):
     def policies(self) -> Any:
         data.note(self.env, "policies")
         site = data.get(self.env.app)
@@ -118,7 +118,7 @@ def symbol_delta(new: Any, old: Any) -> list[tuple[list[str], str, list[str], li
     return rows
 
 
-class BaselineDirective(_PolicyDirective):
+class BaselineDirective(PolicyDirective):
     """``{baseline} NAME``: the whole page of one baseline."""
 
     required_arguments = 1
@@ -386,7 +386,7 @@ class BaselineDirective(_PolicyDirective):
         return section
 
 
-class OverviewDirective(_PolicyDirective):
+class OverviewDirective(PolicyDirective):
     """``{baseline-overview}``: every baseline in one table."""
 
     def run(self) -> list[nodes.Node]:
@@ -419,114 +419,6 @@ class OverviewDirective(_PolicyDirective):
         return [intro, table]
 
 
-def newest_covering(policies: Any, dist: Any) -> Any | None:
-    """The newest baseline whose wheels run on ``dist`` (on at least one architecture)."""
-    fitting = [
-        b
-        for b in policies.baselines
-        if b.glibc <= dist.glibc and set(b.architectures) & set(dist.architectures)
-    ]
-    return fitting[-1] if fitting else None
-
-
-class DistributionTableDirective(_PolicyDirective):
-    """``{distribution-table}``: distributions by glibc, with support dates."""
-
-    def run(self) -> list[nodes.Node]:
-        policies = self.policies()
-        dists = sorted(
-            (d for d in policies.distributions if not d.build_image),
-            key=lambda d: (d.glibc, d.name, d.release),
-        )
-        rows = []
-        for d in dists:
-            newest = newest_covering(policies, d)
-            rows.append(
-                [
-                    d.title,
-                    str(d.glibc),
-                    ", ".join(d.architectures),
-                    date(d.end_of_life),
-                    date(d.end_of_free_lts),
-                    date(d.end_of_commercial_lts),
-                    baseline_link(newest.name) if newest else "—",
-                ]
-            )
-        return [
-            build.table(
-                [
-                    "distribution",
-                    "glibc",
-                    "architectures",
-                    "end of life",
-                    "free LTS until",
-                    "paid LTS until",
-                    "newest baseline it runs",
-                ],
-                rows,
-                classes=["distributions"],
-            )
-        ]
-
-
-class TradeoffsDirective(_PolicyDirective):
-    """``{baseline-tradeoffs}``: what each baseline gains and loses against the one before."""
-
-    def run(self) -> list[nodes.Node]:
-        policies = self.policies()
-        rows = []
-        for b in policies.baselines:
-            previous = previous_of(policies, b)
-            users = [d for d in policies.covered_by(b) if not d.build_image]
-            if previous is None:
-                gains: build.Cell = "the oldest baseline"
-                loses: build.Cell = "—"
-            else:
-                gains = self._gains(b, previous)
-                lost = lost_distributions(policies, b, previous)
-                dropped = sorted(set(previous.architectures) - set(b.architectures))
-                parts = []
-                if lost:
-                    parts.append(", ".join(lost))
-                if dropped:
-                    parts.append("architectures " + ", ".join(dropped))
-                loses = "; ".join(parts) or "nothing observed"
-            rows.append([baseline_link(b.name), str(b.glibc), str(len(users)), gains, loses])
-        return [
-            build.table(
-                [
-                    "baseline",
-                    "glibc",
-                    "distributions",
-                    "gains (newest versions, additions)",
-                    "loses",
-                ],
-                rows,
-                classes=["tradeoffs"],
-            )
-        ]
-
-    def _gains(self, b: Any, previous: Any) -> build.Cell:
-        newest: dict[str, set[str]] = {}
-        for _arches, family, added, _removed in symbol_delta(b, previous):
-            newest.setdefault(family, set()).update(added)
-        parts: list[nodes.Node] = []
-        for family in sorted(newest):
-            top = newest_numeric(newest[family]) or sorted_versions(newest[family])[-1]
-            parts.append(build.literal(f"{family}_{top}"))
-        added_arches = sorted(set(b.architectures) - set(previous.architectures))
-        added_libs = sorted(set(b.libraries) - set(previous.libraries))
-        text = []
-        if added_arches:
-            text.append(nodes.Text("; architectures " + ", ".join(added_arches)))
-        if added_libs:
-            text.append(nodes.Text("; libraries " + ", ".join(added_libs)))
-        cell = build.joined(parts) + text
-        return cell if cell else "no new symbol versions"
-
-
 def setup(app: Sphinx) -> None:
     app.add_directive("baseline", BaselineDirective)
     app.add_directive("baseline-overview", OverviewDirective)
-    app.add_directive("distribution-table", DistributionTableDirective)
-    app.add_directive("baseline-tradeoffs", TradeoffsDirective)
