@@ -36,7 +36,7 @@ NOTE = "note"
 _HASHED_SONAME = re.compile(r"-[0-9a-f]{8}\.so")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One thing the auditor found: the clause it concerns, how bad, where, and what."""
 

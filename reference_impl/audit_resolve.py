@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from reference_impl.elf import ElfSummary
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Resolved:
     """How one needed library of one file was found: bundled at a path, or from the system."""
 

@@ -101,7 +101,7 @@ _FIRST_SEGMENT_LIMIT = 1 << 20
 beyond it are read in a second pass that stops as soon as they are in (they come early)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VersionNeed:
     """The symbol versions a file needs from one library (one ``.gnu.version_r`` entry)."""
 
@@ -111,7 +111,7 @@ class VersionNeed:
     """The versions marked weak (``VER_FLG_WEAK``): a missing one only warns at load time."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Symbol:
     """A dynamic symbol: its name, version (None if unversioned) and, for an undefined one,
     the library the version is needed from (None when unknown)."""
