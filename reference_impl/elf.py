@@ -466,7 +466,7 @@ def _version_needs(
     end = "<" if header.little else ">"
     needs: list[VersionNeed] = []
     by_index: dict[int, tuple[str, str]] = {}
-    for _ in range(count):
+    for _ in range(min(count, image.size // 16)):  # a damaged count cannot loop for ever
         _ver, cnt, file_off, aux, nxt = struct.unpack(end + "HHIII", image.read(offset, 16))
         library = image.cstring(strtab, file_off)
         versions: list[str] = []
@@ -497,7 +497,7 @@ def _version_definitions(
     end = "<" if header.little else ">"
     names: list[str] = []
     by_index: dict[int, str] = {}
-    for _ in range(count):
+    for _ in range(min(count, image.size // 20)):  # a damaged count cannot loop for ever
         _ver, flags, ndx, cnt, _hash, aux, nxt = struct.unpack(
             end + "HHHHIII", image.read(offset, 20)
         )
