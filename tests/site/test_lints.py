@@ -267,3 +267,13 @@ def test_the_matrix_and_case_pages_show_each_implementation(
     assert "<b>not bold</b>" not in cases  # data is escaped, never pasted as HTML
     rules = (tmp_path / "out" / "spec" / "rules.html").read_text()
     assert "case-status-fail-known" in rules  # under the clause, how each implementation fares
+
+
+def test_a_waiver_for_a_cited_clause_is_stale(tmp_path: Path, sphinx_build: Build) -> None:
+    waivers = (
+        '[waivers."demo.should-rule"]\nreason = "Empirical."\n'
+        '[waivers."demo.must-rule"]\nreason = "Nothing can test it."\n'
+    )
+    result = sphinx_build(make_project(tmp_path / "src", waivers=waivers), tmp_path / "out")
+    assert result.returncode != 0
+    assert "waiver for demo.must-rule is stale: a case cites the clause now" in result.stderr

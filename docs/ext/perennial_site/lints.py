@@ -3,7 +3,7 @@
 - a clause ID or alias defined twice, or defined although it was retired;
 - a case citing an ID that no clause has, or a retired one;
 - a MUST or SHOULD clause that no case cites and no waiver excuses;
-- a waiver naming no clause;
+- a waiver naming no clause, or excusing a clause that a case cites;
 - a clause the suite's own parser (:mod:`conformance.clauses`) reads differently.
 """
 
@@ -90,12 +90,23 @@ def uncovered(
             )
 
 
-def stale_waivers(clauses: Iterable[Clause], waivers: Mapping[str, str]) -> Iterator[Finding]:
-    ids = {c.id for c in clauses}
-    for clause_id in sorted(set(waivers) - ids):
-        yield Finding(
-            f"waiver for {clause_id}: no clause has this ID", file="conformance/waivers.toml"
-        )
+def stale_waivers(
+    clauses: Iterable[Clause], cases: Iterable[Any], waivers: Mapping[str, str]
+) -> Iterator[Finding]:
+    """Waivers naming no clause, or excusing a clause that a case now cites."""
+    by_id = {c.id: c for c in clauses}
+    cited = {name for case in cases for name in case.clauses}
+    for clause_id in sorted(waivers):
+        clause = by_id.get(clause_id)
+        if clause is None:
+            yield Finding(
+                f"waiver for {clause_id}: no clause has this ID", file="conformance/waivers.toml"
+            )
+        elif cited & {clause.id, *clause.aliases}:
+            yield Finding(
+                f"waiver for {clause_id} is stale: a case cites the clause now",
+                file="conformance/waivers.toml",
+            )
 
 
 def parser_disagreements(clauses: Iterable[Clause], spec_dir: Path) -> Iterator[Finding]:
@@ -140,7 +151,7 @@ def findings(app: Sphinx, env: BuildEnvironment) -> list[Finding]:
         *duplicates(clauses, site.retired),
         *(bad_citations(clauses, site.cases, site.retired) if site.cases_loaded else ()),
         *(uncovered(clauses, site.cases, site.waivers) if site.cases_loaded else ()),
-        *stale_waivers(clauses, site.waivers),
+        *(stale_waivers(clauses, site.cases, site.waivers) if site.cases_loaded else ()),
         *(parser_disagreements(clauses, spec_dir) if spec_dir.is_dir() else ()),
     ]
 
