@@ -203,7 +203,13 @@ def judge(
             Finding("audit.no-elf-files", NOTE, None, "no ELF files: nothing constrains the tag")
         )
 
-    arch_ok = arch is not None and None not in arches and len(arches) <= 1
+    # audit.arch-consistent: every file and every claimed manylinux tag name one architecture.
+    arch_ok = (
+        arch is not None
+        and None not in arches
+        and len(arches) <= 1
+        and (not summaries or claimed_arches <= {arch})
+    )
     baselines = policies.for_arch(arch) if arch else ()
     verdicts = []
     for baseline in baselines:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import IO, BinaryIO, cast
 
 from packaging.tags import Tag, parse_tag
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
 
 from reference_impl.errors import WheelError
 
@@ -123,11 +124,11 @@ class SafeWheel:
             if n.count("/") == 1
             and n.split("/", 1)[0].endswith(".dist-info")
             and n.endswith("/WHEEL")
+            and _names_this_wheel(n.split("/", 1)[0], str(name), str(version))
         }
         if len(dist_infos) != 1:
-            problem = (
-                "no .dist-info/WHEEL file" if not dist_infos else "several .dist-info/WHEEL files"
-            )
+            expected = f"{name}-{version}.dist-info/WHEEL"
+            problem = f"no {expected} file" if not dist_infos else f"several {expected} files"
             raise WheelError(self.display, f"{problem}: not a wheel")
         dist_info = dist_infos.pop()
         wheel_name = f"{dist_info}/WHEEL"
@@ -153,6 +154,18 @@ class SafeWheel:
             raise WheelError(
                 self.display, f"member {name}: cannot be read ({_short(error)})"
             ) from None
+
+
+def _names_this_wheel(dist_info: str, name: str, version: str) -> bool:
+    """Whether a ``.dist-info`` directory is the one of the wheel's own name and version
+    (names compare normalised, versions by value, as installers compare them)."""
+    stem = dist_info.removesuffix(".dist-info")
+    dist_name, _, dist_version = stem.rpartition("-")
+    try:
+        same_version = Version(dist_version) == Version(version)
+    except InvalidVersion:
+        return False
+    return same_version and canonicalize_name(dist_name) == canonicalize_name(name)
 
 
 def installed_path(name: str) -> str:

@@ -198,7 +198,7 @@ def bad_filename(make_wheel: MakeWheel, build: Build, where: Path) -> Path:
         (bad_overlap, "members overlap/_a.so and overlap/_b.so overlap"),
         (bad_dotdot, "unsafe member name '../evil.so'"),
         (bad_absolute, "unsafe member name '/tmp/evil.so'"),
-        (bad_no_wheel_file, "no .dist-info/WHEEL"),
+        (bad_no_wheel_file, ".dist-info/WHEEL file: not a wheel"),
         (bad_filename, "not a valid wheel filename"),
     ],
 )
