@@ -23,7 +23,7 @@ from reference_impl.audit_policy import (
     release_within,
 )
 from reference_impl.audit_resolve import Resolved, resolve_needed
-from reference_impl.elf import ELF_MAGIC, ElfSummary, dynamic_loader, is_elf, summarize
+from reference_impl.elf import ELF_MAGIC, ElfSummary, is_elf, summarize
 from reference_impl.errors import ELFError, PerennialError, TagError
 from reference_impl.policy import GlibcVersion, PolicySet, default_policies
 from reference_impl.tags import parse_platform_tag
@@ -189,8 +189,8 @@ def judge(
     else:
         arch = next(iter(claimed_arches)) if len(claimed_arches) == 1 else None
     findings.extend(_architecture_findings(summaries, claimed_arches, arches))
-    loaders = {dynamic_loader(s) for _, s in summaries}
-    ctx = _Context(policies, arch, loaders.pop() if len(loaders) == 1 else None)
+    known_arch = policies.architectures.get(arch) if arch else None
+    ctx = _Context(policies, arch, known_arch.loader if known_arch else None)
     installed = {installed_path(m): m for m in members}
     elf_paths = {installed_path(p) for p, _ in summaries}
     for path, summary in summaries:

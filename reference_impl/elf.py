@@ -78,20 +78,6 @@ EF_ARM_ABI_FLOAT_HARD = 0x400
 # The glibc dynamic loader's SONAME per ELF identity (machine, class, byte order, ARM float
 # ABI), from each psABI and glibc's sysdeps. Files may list it in DT_NEEDED; it is part of
 # glibc, so an auditor counts it as a system library every baseline has.
-_LOADERS: dict[tuple[str, int, str, str | None], str] = {
-    ("EM_X86_64", 64, "little", None): "ld-linux-x86-64.so.2",
-    ("EM_X86_64", 32, "little", None): "ld-linux-x32.so.2",
-    ("EM_386", 32, "little", None): "ld-linux.so.2",
-    ("EM_AARCH64", 64, "little", None): "ld-linux-aarch64.so.1",
-    ("EM_AARCH64", 64, "big", None): "ld-linux-aarch64_be.so.1",
-    ("EM_ARM", 32, "little", "hard"): "ld-linux-armhf.so.3",
-    ("EM_ARM", 32, "little", "soft"): "ld-linux.so.3",
-    ("EM_PPC64", 64, "big", None): "ld64.so.1",
-    ("EM_PPC64", 64, "little", None): "ld64.so.2",
-    ("EM_S390", 64, "big", None): "ld64.so.1",
-    ("EM_RISCV", 64, "little", None): "ld-linux-riscv64-lp64d.so.1",
-    ("EM_LOONGARCH", 64, "little", None): "ld-linux-loongarch-lp64d.so.1",
-}
 
 _CHUNK = 1 << 20
 _HEAD_LIMIT = 64 << 10
@@ -158,14 +144,6 @@ class ElfSummary:
         if not self.isa_needed:
             return 0
         return self.isa_needed.bit_length() - 1
-
-
-def dynamic_loader(summary: ElfSummary) -> str | None:
-    """The SONAME of glibc's dynamic loader for a file of this identity, if one is known."""
-    float_abi = None
-    if summary.machine == "EM_ARM":
-        float_abi = "hard" if summary.flags & EF_ARM_ABI_FLOAT_HARD else "soft"
-    return _LOADERS.get((summary.machine, summary.bits, summary.endianness, float_abi))
 
 
 def is_elf(head: bytes) -> bool:

@@ -139,6 +139,8 @@ class _Reader:
                     "bits",
                     "endianness",
                     "elf_machine",
+                    "loader",
+                    "loader_source",
                     "compat32",
                     "isa_levels",
                     "isa_source",
@@ -147,13 +149,12 @@ class _Reader:
                     "source",
                 ]
             )
-            provenance = {"floor": entry.text("floor_source"), "identity": entry.text("source")}
+            source_keys = {"floor": "floor_source", "identity": "source", "loader": "loader_source"}
             if entry.has("isa_source"):
-                provenance["isa_levels"] = entry.text("isa_source")
-            for key, source_id in provenance.items():
-                _known_source(
-                    entry, f"{key}_source" if key != "identity" else "source", source_id, sources
-                )
+                source_keys["isa_levels"] = "isa_source"
+            provenance = {fact: entry.text(key) for fact, key in source_keys.items()}
+            for fact, source_id in provenance.items():
+                _known_source(entry, source_keys[fact], source_id, sources)
             bits = entry.integer("bits")
             if bits not in (32, 64):
                 raise entry.fail("bits", f"expected 32 or 64, got {bits}")
@@ -169,6 +170,7 @@ class _Reader:
                 bits=bits,
                 endianness=endianness,
                 elf_machine=entry.text("elf_machine"),
+                loader=entry.text("loader"),
                 compat32=entry.optional_text("compat32"),
                 isa_levels=entry.strings("isa_levels"),
                 arm_eabi_version=entry.integer("arm_eabi_version")

@@ -61,6 +61,8 @@ class Architecture:
     bits: int
     endianness: str
     elf_machine: str
+    loader: str
+    """The SONAME of glibc's dynamic loader for this architecture's ABI."""
     compat32: str | None = None
     """What a 32-bit interpreter on this 64-bit kernel runs as (x86_64 -> i686)."""
     isa_levels: tuple[str, ...] = ()

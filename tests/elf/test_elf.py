@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from elftools.elf.enums import ENUM_E_MACHINE
 
-from reference_impl.elf import ElfSummary, dynamic_loader, summarize
+from reference_impl.elf import ElfSummary, summarize
 from reference_impl.errors import ELFError
 from reference_impl.policy import default_policies
 
@@ -83,7 +83,8 @@ def test_gcc_object_says_what_it_needs(build: Build) -> None:
     assert [sym.name for sym in s.exported] == ["take"]
     assert s.executable_stack is False
     assert s.isa_needed is None and s.isa_level == 0
-    assert dynamic_loader(s) == "ld-linux-x86-64.so.2"
+    assert s.architecture is not None
+    assert default_policies().architectures[s.architecture].loader == "ld-linux-x86-64.so.2"
 
 
 @needs_gcc
@@ -164,7 +165,7 @@ def test_every_policy_architecture_is_recognised_in_crafted_files(arch: str) -> 
     assert path.exists(), f"no crafted fixture for {arch}"
     s = summary_of(path)
     assert s.architecture == arch
-    assert dynamic_loader(s) is not None
+    assert default_policies().architectures[arch].loader.startswith("ld")
 
 
 @pytest.mark.skipif(not FIXTURES.is_dir(), reason="crafted fixtures not generated")
