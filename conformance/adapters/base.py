@@ -139,6 +139,8 @@ class Adapter:
             return Outcome.skip(str(skip))
         except AdapterError as error:
             return Outcome.error(str(error))
+        except Exception as error:  # the tool under test crashed on this case: record, go on
+            return Outcome.error(f"{self.name} raised {type(error).__name__}: {error}")
 
     def close(self) -> None:
         """Release what the adapter holds (subprocesses, temporary directories)."""

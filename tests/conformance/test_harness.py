@@ -73,3 +73,21 @@ def test_an_unsupported_operation_is_skipped_not_invented():
                 {"profile": "x86_64-glibc-2.36"}, {"tags": []})  # fmt: skip
     run = run_cases(Fixed({"accepted": True}), [case], DivergenceFile("fixed"))
     assert run.results.results["installer.t.one"].status == "skip" and run.ok
+
+
+class Crashing(Fixed):
+    """A tool that raises on one request and answers the others."""
+
+    def answer(self, request: Request) -> Mapping[str, Any]:
+        if request.case_id == "index.t.crash":
+            raise KeyError("legv8")
+        return self.output
+
+
+def test_a_tool_that_crashes_on_one_case_is_an_error_there_and_the_run_goes_on():
+    cases = [_case("index.t.crash", {"accepted": True}), _case("index.t.fine", {"accepted": True})]
+    run = run_cases(Crashing({"accepted": True}), cases, DivergenceFile("fixed"))
+    crashed = run.results.results["index.t.crash"]
+    assert crashed.status == "error" and "KeyError" in str(crashed.actual)
+    assert run.results.results["index.t.fine"].status == "pass"
+    assert "index.t.crash" in run.unexpected
