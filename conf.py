@@ -31,8 +31,6 @@ autodoc2_hidden_objects = ["private", "dunder", "inherited"]
 autodoc2_hidden_regexes = [r"reference_impl\.__main__"]
 
 # An example with elided parts ("...") is still shown, highlighted leniently.
-suppress_warnings = ["misc.highlighting_failure"]
-
 html_theme = "furo"
 html_title = "perennial-manylinux"
 html_static_path = ["docs/_static"]
