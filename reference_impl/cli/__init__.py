@@ -13,7 +13,6 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import entry_points
 from typing import Any
 
 from reference_impl import __version__
@@ -49,6 +48,8 @@ def _registrars(command: str | None = None) -> list[Register]:
         importlib.import_module(f"reference_impl.cli.{name}").register for name in names
     ]
     if command not in BUILTIN_COMMANDS:
+        from importlib.metadata import entry_points  # 3 MB of imports: only to list plugins
+
         found.extend(entry.load() for entry in entry_points(group="perennial.commands"))
     return found
 

@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +85,8 @@ def _outcomes(paths: list[str], jobs: int) -> Iterator[_Outcome]:
     if jobs <= 1 or len(paths) <= 1:
         yield from (audit_one(p) for p in paths)
         return
+    from concurrent.futures import ProcessPoolExecutor  # 2 MB of imports: only for --jobs
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(audit_one, paths)
 
