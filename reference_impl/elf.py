@@ -750,23 +750,14 @@ def _summarise_stream(
     # the stream again up to their end. A layout that defeats the estimate is read whole.
     stream.seek(0)
     try:
-        region = _table_region(header, segments, image)
-        image = _Image(_merge(kept, _stream_ranges(stream, region)), size)
+        region = _exact_tables(header, segments, image, size)
+        del kept, image  # the second pass reads again all it needs: keep one copy at a time
+        image = _Image(_stream_ranges(stream, region), size)
         return _summarise(header, segments, image, architectures, want_exported)
     except _NotKept:
         stream.seek(0)
         whole = _Image(_stream_ranges(stream, {0: size}), size)
         return _summarise(header, segments, whole, architectures, want_exported)
-
-
-def _merge(
-    first: Mapping[int, bytes | bytearray], second: Mapping[int, bytes | bytearray]
-) -> dict[int, bytes | bytearray]:
-    merged = dict(first)
-    for start, data in second.items():
-        if len(data) > len(merged.get(start, b"")):
-            merged[start] = data
-    return merged
 
 
 _SMALL_SEGMENT = 4 << 20
@@ -775,28 +766,45 @@ _TABLE_SLACK = 4 << 20
 """Bytes kept past the last dynamic table's start (its size is not in the dynamic section)."""
 
 
-def _table_region(header: _Header, segments: list[_Segment], image: _Image) -> dict[int, int]:
-    """The string table exactly, and one region from the first other table to the last
-    one's start plus some slack: linkers put these tables next to each other."""
-    dyn = dict(_dynamic_entries(header, segments, image))
-    wanted: dict[int, int] = {}
-    if DT_STRTAB in dyn and DT_STRSZ in dyn:
-        wanted[_vaddr_to_offset(segments, dyn[DT_STRTAB])] = dyn[DT_STRSZ]
-    tables = sorted(
-        _vaddr_to_offset(segments, dyn[tag])
-        for tag in (DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH, DT_GNU_HASH)
-        if tag in dyn
-    )
-    # Tables far apart (patchelf moves some to the end) make separate regions.
-    clusters: list[list[int]] = []
-    for offset in tables:
-        if clusters and offset - clusters[-1][-1] <= _TABLE_SLACK:
-            clusters[-1].append(offset)
+def _exact_tables(
+    header: _Header, segments: list[_Segment], image: _Image, size: int
+) -> dict[int, int]:
+    """The ranges a second pass needs: headers, dynamic section, notes, and each dynamic
+    table at its own size when known (string table; symbol and version-symbol tables once
+    the first pass kept what counts the symbols), else up to the next table's start (tables
+    do not overlap) and at most a few MiB."""
+    dyn: dict[int, list[int]] = {}
+    for tag, value in _dynamic_entries(header, segments, image):
+        dyn.setdefault(tag, []).append(value)
+    tags = (DT_STRTAB, DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH, DT_GNU_HASH)
+    at = {tag: _vaddr_to_offset(segments, dyn[tag][0]) for tag in tags if tag in dyn}
+    lengths: dict[int, int] = {}
+    if DT_STRTAB in at and DT_STRSZ in dyn:
+        lengths[DT_STRTAB] = dyn[DT_STRSZ][0]
+    if DT_SYMTAB in at:
+        try:
+            count = _symbol_count(header, segments, image, dyn)
+        except _NotKept:
+            pass
         else:
-            clusters.append([offset])
-    for cluster in clusters:
-        start = cluster[0]
-        wanted[start] = max(wanted.get(start, 0), cluster[-1] - start + _TABLE_SLACK)
+            lengths[DT_SYMTAB] = count * (24 if header.bits == 64 else 16)
+            lengths[DT_VERSYM] = 2 * count
+    starts = sorted(set(at.values()))
+    wanted = _small_ranges(segments, size)
+    for tag, offset in at.items():
+        later = [s for s in starts if s > offset]
+        bound = min(later[0] - offset if later else _TABLE_SLACK, _TABLE_SLACK)
+        length = min(lengths.get(tag, bound), max(size - offset, 0))
+        wanted[offset] = max(wanted.get(offset, 0), length)
+    return wanted
+
+
+def _small_ranges(segments: list[_Segment], size: int) -> dict[int, int]:
+    """The ELF and program headers, the dynamic section and the notes."""
+    wanted = {0: min(size, _HEAD_LIMIT)}
+    for seg in segments:
+        if seg.type in (PT_DYNAMIC, PT_NOTE, PT_GNU_PROPERTY):
+            wanted[seg.offset] = max(wanted.get(seg.offset, 0), seg.filesz)
     return wanted
 
 

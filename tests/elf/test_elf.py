@@ -102,6 +102,55 @@ def test_stream_and_bytes_give_the_same_summary(build: Build) -> None:
     assert summarize(io.BytesIO(data), "x", ARCHES) == summarize(data, "x", ARCHES)
 
 
+class _CountingStream(io.BytesIO):
+    """A stream that counts how often it is rewound (each rewind is one more pass)."""
+
+    rewinds = 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if (offset, whence) == (0, 0):
+            self.rewinds += 1
+        return super().seek(offset, whence)
+
+
+@needs_gcc
+@pytest.mark.parametrize("cut", ["before the hash table", "after the hash table"])
+def test_tables_beyond_the_first_pass_are_read_in_a_second(
+    build: Build, cut: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first pass keeps too little; the second reads each table again, sized exactly when
+    the hash table was kept, else up to the next table, and gives the same summary."""
+    from elftools.elf.elffile import ELFFile
+
+    import reference_impl.elf as elf_module
+
+    lib = build(CXX_MANY, cxx=True)
+    data = lib.read_bytes()
+    sections = {s.name: s["sh_offset"] for s in ELFFile(io.BytesIO(data)).iter_sections()}
+    limit = sections[".gnu.hash"] - 8 if cut == "before the hash table" else sections[".dynsym"]
+    monkeypatch.setattr(elf_module, "_FIRST_SEGMENT_LIMIT", limit)
+    monkeypatch.setattr(elf_module, "_HEAD_LIMIT", limit)
+    monkeypatch.setattr(elf_module, "_SMALL_SEGMENT", 0)
+    stream = _CountingStream(data)
+    streamed = summarize(stream, "x", ARCHES, size=len(data))
+    assert stream.rewinds == 1
+    assert streamed == summarize(data, "x", ARCHES)
+    assert len(streamed.undefined) > 3
+
+
+CXX_MANY = """
+#include <string>
+#include <vector>
+#include <stdexcept>
+std::string joined(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += s;
+    if (out.empty()) throw std::runtime_error("empty");
+    return out;
+}
+"""
+
+
 @needs_gcc
 def test_executable_stack_is_seen(build: Build) -> None:
     assert summary_of(build(GETRANDOM, "-Wl,-z,execstack")).executable_stack is True
