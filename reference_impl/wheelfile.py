@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
-from typing import IO, BinaryIO, cast
+from typing import IO, BinaryIO, NamedTuple, cast
 
 from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
@@ -40,6 +40,17 @@ _RAW_CHUNK = 1 << 18
 _PEEK_CHUNK = 1 << 12
 _OUT_CHUNK = 1 << 20
 _LOCAL_MAGIC = 0x04034B50
+
+
+class Member(NamedTuple):
+    """What the auditor keeps of one checked member: a tuple, a fraction of a ``ZipInfo``
+    (PyTorch's 12,000 members take 9 MB as ``ZipInfo`` objects)."""
+
+    compress_type: int
+    compress_size: int
+    file_size: int
+    data_at: int
+    """Where the member's compressed data starts in the archive."""
 
 
 @dataclass(frozen=True)
@@ -66,10 +77,25 @@ class SafeWheel:
                 self.display, f"not a readable zip archive ({_short(error)})"
             ) from None
         try:
-            self.members, self._data_at = _check_members(self._zip, self.display)
+            infos = _check_members(self._zip, self.display)
+            data_at = _check_layout(self._zip, infos, self.display)
         except BaseException:
             self._zip.close()
             raise
+        self.members: dict[str, Member] = {
+            name: Member(i.compress_type, i.compress_size, i.file_size, data_at.get(name, -1))
+            for name, i in infos.items()
+        }
+        # zipfile reads only the WHEEL files (CRC checked) and what the fast stream cannot
+        # (other compression methods); every other ZipInfo is dropped.
+        self._infos = {
+            name: info
+            for name, info in infos.items()
+            if _is_wheel_file(name) or not _fast(info.compress_type)
+        }
+        self._zip.filelist = []
+        self._zip.NameToInfo = {}
+        del infos
 
     def close(self) -> None:
         self._zip.close()
@@ -81,9 +107,11 @@ class SafeWheel:
         self.close()
 
     def open(self, name: str) -> IO[bytes]:
-        """A stream of one member's content; never yields more than its declared size."""
+        """A stream of one member's content through zipfile (CRC checked); never yields more
+        than its declared size. Only for ``*/WHEEL`` and members :meth:`stream` cannot read
+        itself (compressed with another method than deflate)."""
         try:
-            return self._zip.open(self.members[name])
+            return self._zip.open(self._infos[name])
         except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as error:
             raise WheelError(
                 self.display, f"member {name}: cannot be read ({_short(error)})"
@@ -93,14 +121,9 @@ class SafeWheel:
         """A fast stream of one member's content for reading front to back (``seek(0)`` to
         restart): raw deflate without zipfile's per-read CRC, never past the declared size."""
         info = self.members[name]
-        if (
-            info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-            or self._zip.fp is None
-        ):
+        if not _fast(info.compress_type) or self._zip.fp is None or info.data_at < 0:
             return self.open(name)
-        reader = _MemberStream(
-            self._zip.fp, self._data_at[name], info, f"member {name}", self.display
-        )
+        reader = _MemberStream(self._zip.fp, info, f"member {name}", self.display)
         return cast(IO[bytes], reader)
 
     def size(self, name: str) -> int:
@@ -108,7 +131,7 @@ class SafeWheel:
 
     def files(self) -> Iterator[str]:
         """The names of the regular files, in archive order."""
-        return (name for name, info in self.members.items() if not info.is_dir())
+        return (name for name in self.members if not name.endswith("/"))
 
     def metadata(self, filename: str) -> WheelMetadata:
         """The filename's tags and the WHEEL file's ``Tag:`` lines."""
@@ -120,11 +143,8 @@ class SafeWheel:
             ) from None
         dist_infos = {
             n.split("/", 1)[0]
-            for n in self.members
-            if n.count("/") == 1
-            and n.split("/", 1)[0].endswith(".dist-info")
-            and n.endswith("/WHEEL")
-            and _names_this_wheel(n.split("/", 1)[0], str(name), str(version))
+            for n in self._infos
+            if _is_wheel_file(n) and _names_this_wheel(n.split("/", 1)[0], str(name), str(version))
         }
         if len(dist_infos) != 1:
             expected = f"{name}-{version}.dist-info/WHEEL"
@@ -156,6 +176,11 @@ class SafeWheel:
             ) from None
 
 
+def _is_wheel_file(name: str) -> bool:
+    """Whether a member is some ``*.dist-info/WHEEL`` file."""
+    return name.count("/") == 1 and name.endswith(".dist-info/WHEEL")
+
+
 def _names_this_wheel(dist_info: str, name: str, version: str) -> bool:
     """Whether a ``.dist-info`` directory is the one of the wheel's own name and version
     (names compare normalised, versions by value, as installers compare them)."""
@@ -181,12 +206,10 @@ def installed_path(name: str) -> str:
 class _MemberStream(io.RawIOBase):
     """Decompress one stored or deflated member straight from the archive's file."""
 
-    def __init__(
-        self, archive: IO[bytes], data_at: int, info: zipfile.ZipInfo, label: str, display: str
-    ) -> None:
+    def __init__(self, archive: IO[bytes], info: Member, label: str, display: str) -> None:
         self._archive = archive
         self._display = display
-        self._start = data_at
+        self._start = info.data_at
         self._info = info
         self._label = label
         self._pieces = 0
@@ -260,9 +283,12 @@ class _MemberStream(io.RawIOBase):
             raise WheelError(self._display, f"{self._label}: corrupt data ({error})") from None
 
 
-def _check_members(
-    archive: zipfile.ZipFile, display: str
-) -> tuple[dict[str, zipfile.ZipInfo], dict[str, int]]:
+def _fast(compress_type: int) -> bool:
+    """Whether :class:`_MemberStream` reads this compression method itself."""
+    return compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
+def _check_members(archive: zipfile.ZipFile, display: str) -> dict[str, zipfile.ZipInfo]:
     members: dict[str, zipfile.ZipInfo] = {}
     total = 0
     for info in archive.infolist():
@@ -285,7 +311,7 @@ def _check_members(
         members[name] = info
     if total > MAX_TOTAL_BYTES:
         raise WheelError(display, f"members declare {total} bytes in total, an absurd size")
-    return members, _check_layout(archive, members, display)
+    return members
 
 
 def _check_name(name: str, display: str) -> None:
