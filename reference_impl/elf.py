@@ -751,8 +751,14 @@ def _summarise_stream(
     stream.seek(0)
     try:
         region = _exact_tables(header, segments, image, size)
-        del kept, image  # the second pass reads again all it needs: keep one copy at a time
-        image = _Image(_stream_ranges(stream, region), size)
+        # Keep of the first pass only the headers, dynamic section and notes (the dynamic
+        # section may lie far into the file): one copy of the big ranges at a time.
+        small: dict[int, bytes | bytearray] = {
+            offset: bytes(image.read(offset, length))
+            for offset, length in _small_ranges(segments, size).items()
+        }
+        del kept, image
+        image = _Image({**_stream_ranges(stream, region), **small}, size)
         return _summarise(header, segments, image, architectures, want_exported)
     except _NotKept:
         stream.seek(0)
@@ -769,10 +775,9 @@ _TABLE_SLACK = 4 << 20
 def _exact_tables(
     header: _Header, segments: list[_Segment], image: _Image, size: int
 ) -> dict[int, int]:
-    """The ranges a second pass needs: headers, dynamic section, notes, and each dynamic
-    table at its own size when known (string table; symbol and version-symbol tables once
-    the first pass kept what counts the symbols), else up to the next table's start (tables
-    do not overlap) and at most a few MiB."""
+    """The ranges a second pass needs: each dynamic table at its own size when known (the
+    string table; the symbol and version-symbol tables once the first pass kept what counts
+    the symbols), else up to the next table's start (tables do not overlap), at most 4 MiB."""
     dyn: dict[int, list[int]] = {}
     for tag, value in _dynamic_entries(header, segments, image):
         dyn.setdefault(tag, []).append(value)
@@ -790,7 +795,7 @@ def _exact_tables(
             lengths[DT_SYMTAB] = count * (24 if header.bits == 64 else 16)
             lengths[DT_VERSYM] = 2 * count
     starts = sorted(set(at.values()))
-    wanted = _small_ranges(segments, size)
+    wanted: dict[int, int] = {}
     for tag, offset in at.items():
         later = [s for s in starts if s > offset]
         bound = min(later[0] - offset if later else _TABLE_SLACK, _TABLE_SLACK)
