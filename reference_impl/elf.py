@@ -79,7 +79,7 @@ EF_ARM_ABI_FLOAT_HARD = 0x400
 # ABI), from each psABI and glibc's sysdeps. Files may list it in DT_NEEDED; it is part of
 # glibc, so an auditor counts it as a system library every baseline has.
 
-_CHUNK = 1 << 20
+_CHUNK = 1 << 18
 _HEAD_LIMIT = 64 << 10
 """Bytes kept from the start of a stream to parse the ELF header and program headers."""
 _FIRST_SEGMENT_LIMIT = 1 << 20
