@@ -747,37 +747,45 @@ def _summarise_stream(
     except _NotKept:
         pass
     # The tables lie past the kept prefix: the dynamic section says where they start; read
-    # the stream again up to their end. A layout that defeats the estimate is read whole.
-    stream.seek(0)
+    # the stream again for them, tables of unknown size first with a little slack, then with
+    # more. A layout that defeats both is read whole.
     try:
-        region = _exact_tables(header, segments, image, size)
+        regions = [_exact_tables(header, segments, image, size, s) for s in _SLACKS]
         # Keep of the first pass only the headers, dynamic section and notes (the dynamic
         # section may lie far into the file): one copy of the big ranges at a time.
         small: dict[int, bytes | bytearray] = {
             offset: bytes(image.read(offset, length))
             for offset, length in _small_ranges(segments, size).items()
         }
-        del kept, image
-        image = _Image({**_stream_ranges(stream, region), **small}, size)
-        return _summarise(header, segments, image, architectures, want_exported)
     except _NotKept:
+        regions, small = [], {}
+    del kept, image
+    for region in regions:
         stream.seek(0)
-        whole = _Image(_stream_ranges(stream, {0: size}), size)
-        return _summarise(header, segments, whole, architectures, want_exported)
+        try:
+            image = _Image({**_stream_ranges(stream, region), **small}, size)
+            return _summarise(header, segments, image, architectures, want_exported)
+        except _NotKept:
+            del image
+    stream.seek(0)
+    whole = _Image(_stream_ranges(stream, {0: size}), size)
+    return _summarise(header, segments, whole, architectures, want_exported)
 
 
 _SMALL_SEGMENT = 4 << 20
 """A non-executable loaded segment up to this size is kept whole in the first pass."""
-_TABLE_SLACK = 4 << 20
-"""Bytes kept past the last dynamic table's start (its size is not in the dynamic section)."""
+_SLACKS = (256 << 10, 4 << 20)
+"""Bytes a second pass keeps of a dynamic table whose size it does not know (and that is
+followed by no other table), first try and second: version tables take a few KiB."""
 
 
 def _exact_tables(
-    header: _Header, segments: list[_Segment], image: _Image, size: int
+    header: _Header, segments: list[_Segment], image: _Image, size: int, slack: int
 ) -> dict[int, int]:
     """The ranges a second pass needs: each dynamic table at its own size when known (the
     string table; the symbol and version-symbol tables once the first pass kept what counts
-    the symbols), else up to the next table's start (tables do not overlap), at most 4 MiB."""
+    the symbols), else up to the next table's start (tables do not overlap), at most
+    ``slack`` bytes."""
     dyn: dict[int, list[int]] = {}
     for tag, value in _dynamic_entries(header, segments, image):
         dyn.setdefault(tag, []).append(value)
@@ -798,7 +806,7 @@ def _exact_tables(
     wanted: dict[int, int] = {}
     for tag, offset in at.items():
         later = [s for s in starts if s > offset]
-        bound = min(later[0] - offset if later else _TABLE_SLACK, _TABLE_SLACK)
+        bound = min(later[0] - offset if later else slack, slack)
         length = min(lengths.get(tag, bound), max(size - offset, 0))
         wanted[offset] = max(wanted.get(offset, 0), length)
     return wanted
