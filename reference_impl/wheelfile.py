@@ -14,7 +14,7 @@ import posixpath
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
@@ -36,6 +36,11 @@ MAX_METADATA_BYTES = 1 << 20
 """WHEEL is a few lines; more than 1 MiB is refused."""
 
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
+_END = struct.Struct("<4s4H2LH")
+_END64_LOCATOR = struct.Struct("<4sLQL")
+_END64 = struct.Struct("<4sQ2H2L4Q")
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_MAX_COMMENT = (1 << 16) - 1
 _RAW_CHUNK = 1 << 18
 _PEEK_CHUNK = 1 << 12
 _OUT_CHUNK = 1 << 18
@@ -70,35 +75,38 @@ class SafeWheel:
 
     def __init__(self, source: str | Path | BinaryIO, display: str | None = None) -> None:
         self.display = display or (str(source) if isinstance(source, (str, Path)) else "<wheel>")
+        self._fallback: zipfile.ZipFile | None = None
+        owned = isinstance(source, (str, Path))
         try:
-            self._zip = zipfile.ZipFile(source)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+            # closed by close(), like zipfile's own handle
+            self._fp: BinaryIO = (
+                open(source, "rb")  # noqa: SIM115
+                if isinstance(source, (str, Path))
+                else source
+            )
+        except OSError as error:
             raise WheelError(
                 self.display, f"not a readable zip archive ({_short(error)})"
             ) from None
+        self._owned = owned
         try:
-            infos = _check_members(self._zip, self.display)
-            data_at = _check_layout(self._zip, infos, self.display)
+            try:
+                entries, start_dir = _read_directory(self._fp)
+                self.members, self._crc = _check_members(entries, self.display)
+            except (_NotAZip, struct.error, OSError, EOFError, ValueError) as error:
+                raise WheelError(
+                    self.display, f"not a readable zip archive ({_short(error)})"
+                ) from None
+            _check_layout(self._fp, self.members, start_dir, self.display)
         except BaseException:
-            self._zip.close()
+            self.close()
             raise
-        self.members: dict[str, Member] = {
-            name: Member(i.compress_type, i.compress_size, i.file_size, data_at.get(name, -1))
-            for name, i in infos.items()
-        }
-        # zipfile reads only the WHEEL files (CRC checked) and what the fast stream cannot
-        # (other compression methods); every other ZipInfo is dropped.
-        self._infos = {
-            name: info
-            for name, info in infos.items()
-            if _is_wheel_file(name) or not _fast(info.compress_type)
-        }
-        self._zip.filelist = []
-        self._zip.NameToInfo = {}
-        del infos
 
     def close(self) -> None:
-        self._zip.close()
+        if self._fallback is not None:
+            self._fallback.close()
+        if self._owned:
+            self._fp.close()
 
     def __enter__(self) -> SafeWheel:
         return self
@@ -107,11 +115,12 @@ class SafeWheel:
         self.close()
 
     def open(self, name: str) -> IO[bytes]:
-        """A stream of one member's content through zipfile (CRC checked); never yields more
-        than its declared size. Only for ``*/WHEEL`` and members :meth:`stream` cannot read
-        itself (compressed with another method than deflate)."""
+        """A stream of one member's content through zipfile, for compression methods other
+        than deflate (zipfile then reads the directory again); never past the declared size."""
         try:
-            return self._zip.open(self._infos[name])
+            if self._fallback is None:
+                self._fallback = zipfile.ZipFile(self._fp)
+            return self._fallback.open(name)
         except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as error:
             raise WheelError(
                 self.display, f"member {name}: cannot be read ({_short(error)})"
@@ -121,9 +130,9 @@ class SafeWheel:
         """A fast stream of one member's content for reading front to back (``seek(0)`` to
         restart): raw deflate without zipfile's per-read CRC, never past the declared size."""
         info = self.members[name]
-        if not _fast(info.compress_type) or self._zip.fp is None or info.data_at < 0:
+        if not _fast(info.compress_type):
             return self.open(name)
-        reader = _MemberStream(self._zip.fp, info, f"member {name}", self.display)
+        reader = _MemberStream(self._fp, info, f"member {name}", self.display)
         return cast(IO[bytes], reader)
 
     def size(self, name: str) -> int:
@@ -143,7 +152,7 @@ class SafeWheel:
             ) from None
         dist_infos = {
             n.split("/", 1)[0]
-            for n in self._infos
+            for n in self._crc
             if _is_wheel_file(n) and _names_this_wheel(n.split("/", 1)[0], str(name), str(version))
         }
         if len(dist_infos) != 1:
@@ -154,8 +163,7 @@ class SafeWheel:
         wheel_name = f"{dist_info}/WHEEL"
         if self.size(wheel_name) > MAX_METADATA_BYTES:
             raise WheelError(self.display, f"{wheel_name} declares an absurd size")
-        with self.open(wheel_name) as stream:
-            text = self._read_all(stream, wheel_name).decode("utf-8", "replace")
+        text = self._read_checked(wheel_name).decode("utf-8", "replace")
         message = HeaderParser().parsestr(text)
         wheel_tags: list[Tag] = []
         for line in message.get_all("Tag") or []:
@@ -167,13 +175,26 @@ class SafeWheel:
                 ) from None
         return WheelMetadata(filename, str(name), str(version), tags, tuple(wheel_tags), dist_info)
 
-    def _read_all(self, stream: IO[bytes], name: str) -> bytes:
+    def _read_checked(self, name: str) -> bytes:
+        """A whole member, checked as zipfile checks it: its local header names it and its
+        content matches the CRC-32 of the directory."""
+        info = self.members[name]
+        problem = None
         try:
-            return stream.read()
+            if _fast(info.compress_type):
+                with self.stream(name) as stream:
+                    data = stream.read()
+            else:
+                with self.open(name) as stream:
+                    data = stream.read()
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-            raise WheelError(
-                self.display, f"member {name}: cannot be read ({_short(error)})"
-            ) from None
+            problem = _short(error)
+        else:
+            if zlib.crc32(data) != self._crc[name]:
+                problem = f"Bad CRC-32 for file {name!r}"
+        if problem:
+            raise WheelError(self.display, f"member {name}: cannot be read ({problem})")
+        return data
 
 
 def _is_wheel_file(name: str) -> bool:
@@ -206,7 +227,7 @@ def installed_path(name: str) -> str:
 class _MemberStream(io.RawIOBase):
     """Decompress one stored or deflated member straight from the archive's file."""
 
-    def __init__(self, archive: IO[bytes], info: Member, label: str, display: str) -> None:
+    def __init__(self, archive: BinaryIO, info: Member, label: str, display: str) -> None:
         self._archive = archive
         self._display = display
         self._start = info.data_at
@@ -288,11 +309,117 @@ def _fast(compress_type: int) -> bool:
     return compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
-def _check_members(archive: zipfile.ZipFile, display: str) -> dict[str, zipfile.ZipInfo]:
-    members: dict[str, zipfile.ZipInfo] = {}
+class _NotAZip(Exception):
+    """The archive's end records or central directory are missing or inconsistent."""
+
+
+def _read_directory(fp: BinaryIO) -> tuple[Iterator[tuple[str, Member, int]], int]:
+    """The central directory's entries as (name, member, CRC-32), ``data_at`` still the local
+    header's offset, and where the directory starts. Read as zipfile reads it (the end
+    record, zip64 records, data prepended to the archive), without a ``ZipInfo`` each."""
+    size = fp.seek(0, 2)
+    tail_length = min(size, _END.size + _MAX_COMMENT)
+    fp.seek(size - tail_length)
+    tail = fp.read(tail_length)
+    at = tail.rfind(b"PK\005\006")
+    if at < 0 or len(tail) - at < _END.size:
+        raise _NotAZip("File is not a zip file")
+    _sig, _disk, _disk_dir, _here, _count, dir_size, dir_offset, _comment = _END.unpack_from(
+        tail, at
+    )
+    end_at = size - tail_length + at
+    concat = end_at - dir_size - dir_offset
+    if end_at >= _END64_LOCATOR.size:
+        fp.seek(end_at - _END64_LOCATOR.size)
+        locator = fp.read(_END64_LOCATOR.size)
+        if len(locator) == _END64_LOCATOR.size and locator[:4] == b"PK\006\007":
+            _sig, disk, _at, disks = _END64_LOCATOR.unpack(locator)
+            if disk or disks > 1:
+                raise _NotAZip("zipfiles that span multiple disks are not supported")
+            record = b""
+            if end_at >= _END64_LOCATOR.size + _END64.size:
+                fp.seek(end_at - _END64_LOCATOR.size - _END64.size)
+                record = fp.read(_END64.size)
+            if len(record) == _END64.size and record[:4] == b"PK\006\006":
+                fields = _END64.unpack(record)
+                dir_size, dir_offset = fields[8], fields[9]
+                concat = end_at - dir_size - dir_offset - _END64.size - _END64_LOCATOR.size
+    start_dir = dir_offset + concat
+    if start_dir < 0:
+        raise _NotAZip("Bad offset for central directory")
+    fp.seek(start_dir)
+    directory = fp.read(dir_size)
+    if len(directory) != dir_size:
+        raise _NotAZip("Truncated central directory")
+    return _entries(directory, concat), start_dir
+
+
+def _entries(directory: bytes, concat: int) -> Iterator[tuple[str, Member, int]]:
+    at = 0
+    while at < len(directory):
+        if len(directory) - at < _CENTRAL.size:
+            raise _NotAZip("Truncated central directory")
+        fields = _CENTRAL.unpack_from(directory, at)
+        if fields[0] != b"PK\001\002":
+            raise _NotAZip("Bad magic number for central directory")
+        flags, method, crc, compressed, size = (
+            fields[5],
+            fields[6],
+            fields[9],
+            fields[10],
+            fields[11],
+        )
+        name_length, extra_length, comment_length = fields[12], fields[13], fields[14]
+        offset = fields[18]
+        at += _CENTRAL.size
+        raw_name = directory[at : at + name_length]
+        at += name_length
+        extra = directory[at : at + extra_length]
+        at += extra_length + comment_length
+        if at > len(directory):
+            raise _NotAZip("Truncated central directory")
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+        if "\0" in name:  # zipfile cuts a name at its first NUL
+            name = name[: name.index("\0")]
+        if fields[3] > 63:
+            raise _NotAZip(f"zip file version {fields[3] / 10:.1f}")
+        size, compressed, offset = _zip64_extra(extra, size, compressed, offset)
+        yield name, Member(method, compressed, size, offset + concat), crc
+
+
+def _zip64_extra(extra: bytes, size: int, compressed: int, offset: int) -> tuple[int, int, int]:
+    """Sizes and offset that a zip64 extra field holds in place of 0xFFFFFFFF, checked as
+    zipfile checks every extra field."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, length = struct.unpack_from("<HH", extra, at)
+        if at + 4 + length > len(extra):
+            raise _NotAZip(f"Corrupt extra field {kind:04x} (size={length})")
+        if kind == 0x0001:
+            values = iter(
+                struct.unpack_from(f"<{length // 8}Q", extra, at + 4) if length >= 8 else ()
+            )
+            try:
+                if size == 0xFFFFFFFF:
+                    size = next(values)
+                if compressed == 0xFFFFFFFF:
+                    compressed = next(values)
+                if offset == 0xFFFFFFFF:
+                    offset = next(values)
+            except StopIteration:
+                raise _NotAZip("Corrupt zip64 extra field") from None
+        at += 4 + length
+    return size, compressed, offset
+
+
+def _check_members(
+    entries: Iterable[tuple[str, Member, int]], display: str
+) -> tuple[dict[str, Member], dict[str, int]]:
+    """The members by name, and the CRC-32 of each ``*.dist-info/WHEEL`` file."""
+    members: dict[str, Member] = {}
+    crcs: dict[str, int] = {}
     total = 0
-    for info in archive.infolist():
-        name = info.filename
+    for name, info, crc in entries:
         _check_name(name, display)
         if name in members:
             raise WheelError(display, f"member {name} appears twice")
@@ -309,9 +436,11 @@ def _check_members(archive: zipfile.ZipFile, display: str) -> dict[str, zipfile.
             )
         total += info.file_size
         members[name] = info
+        if _is_wheel_file(name):
+            crcs[name] = crc
     if total > MAX_TOTAL_BYTES:
         raise WheelError(display, f"members declare {total} bytes in total, an absurd size")
-    return members
+    return members, crcs
 
 
 def _check_name(name: str, display: str) -> None:
@@ -330,32 +459,30 @@ def _check_name(name: str, display: str) -> None:
 
 
 def _check_layout(
-    archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], display: str
-) -> dict[str, int]:
+    stream: BinaryIO, members: dict[str, Member], start_dir: int, display: str
+) -> None:
     """Each member's local header and data must lie apart from every other and before the
-    central directory. Returns where each member's compressed data starts."""
-    stream = archive.fp
-    data_at: dict[str, int] = {}
-    if stream is None:
-        return data_at
-    start_dir = getattr(archive, "start_dir", None)
+    central directory; each member's ``data_at`` becomes where its compressed data starts.
+    The WHEEL files' local headers must name them (zipfile checks this when it reads)."""
     spans: list[tuple[int, int, str]] = []
     for name, info in members.items():
-        stream.seek(info.header_offset)
+        header_offset = info.data_at
+        stream.seek(header_offset)
         raw = stream.read(_LOCAL_HEADER.size)
         if len(raw) < _LOCAL_HEADER.size or _LOCAL_HEADER.unpack(raw)[0] != _LOCAL_MAGIC:
             raise WheelError(display, f"member {name}: local header missing or corrupt")
         fields = _LOCAL_HEADER.unpack(raw)
-        data_start = info.header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
-        data_at[name] = data_start
-        spans.append((info.header_offset, data_start + info.compress_size, name))
+        if _is_wheel_file(name) and stream.read(fields[9]) != name.encode():
+            raise WheelError(display, f"member {name}: its local header names another file")
+        data_start = header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
+        members[name] = info._replace(data_at=data_start)
+        spans.append((header_offset, data_start + info.compress_size, name))
     spans.sort()
     for (_start_a, end_a, name_a), (start_b, _end_b, name_b) in itertools.pairwise(spans):
         if end_a > start_b:
             raise WheelError(display, f"members {name_a} and {name_b} overlap")
-    if spans and isinstance(start_dir, int) and spans[-1][1] > start_dir:
+    if spans and spans[-1][1] > start_dir:
         raise WheelError(display, f"member {spans[-1][2]} overlaps the central directory")
-    return data_at
 
 
 def _short(error: BaseException) -> str:
