@@ -784,8 +784,8 @@ def _exact_tables(
 ) -> dict[int, int]:
     """The ranges a second pass needs: each dynamic table at its own size when known (the
     string table; the symbol and version-symbol tables once the first pass kept what counts
-    the symbols), else up to the next table's start (tables do not overlap), at most
-    ``slack`` bytes."""
+    the symbols), else up to the next table's start (tables do not overlap; at most 4 MiB),
+    or ``slack`` bytes for the last table."""
     dyn: dict[int, list[int]] = {}
     for tag, value in _dynamic_entries(header, segments, image):
         dyn.setdefault(tag, []).append(value)
@@ -806,7 +806,7 @@ def _exact_tables(
     wanted: dict[int, int] = {}
     for tag, offset in at.items():
         later = [s for s in starts if s > offset]
-        bound = min(later[0] - offset if later else slack, slack)
+        bound = min(later[0] - offset, _SLACKS[-1]) if later else slack
         length = min(lengths.get(tag, bound), max(size - offset, 0))
         wanted[offset] = max(wanted.get(offset, 0), length)
     return wanted
