@@ -128,6 +128,19 @@ def theirs(run: Run) -> str:
     return match[1] if match else tag
 
 
+def compile_bytecode() -> None:
+    """Compile our modules once, as pip does for the peers it installs.
+
+    ``.venv`` holds this checkout as an editable install and this machine sets
+    PYTHONDONTWRITEBYTECODE, so without this every ``perennial`` start would compile its
+    sources (about 40 ms) while auditwheel starts from the bytecode pip wrote.
+    """
+    import compileall
+
+    for package in ("reference_impl", "conformance"):
+        compileall.compile_dir(REPO / package, quiet=1)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -137,6 +150,7 @@ def main() -> int:
     args = parser.parse_args()
     if not args.no_download:
         download(args.cache)
+    compile_bytecode()
     wheels = sorted(w for w in args.cache.glob("*.whl") if args.only in w.name)
     rows = []
     header = f"{'wheel':58} {'MB':>6} {'floor':>6} {'in-pr':>6} {'ours':>6} {'aw':>7} {'x':>5} {'oursMB':>6} {'awMB':>6}  verdicts (ours | auditwheel)"  # noqa: E501
