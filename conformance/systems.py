@@ -75,6 +75,10 @@ class Override:
     function: Mapping[str, Any] | None = None
 
 
+OVERRIDE_LOCATIONS = ("site-packages", "pythonpath", "cwd")
+"""Where a profile's ``_manylinux.py`` sits: the interpreter's site-packages, a directory
+only on ``PYTHONPATH``, or only the working directory the tool is started in."""
+
 ABSENT = Override("absent", "No _manylinux module at all", absent=True)
 _LEGACY_ATTRIBUTES = (
     "manylinux1_compatible",
@@ -127,9 +131,9 @@ def load_overrides(directory: Path = PROFILES_DIR) -> Mapping[str, Override]:
             unknown |= {f"manylinux_compatible.{k}" for k in set(function) - _FUNCTION_KEYS}
         if unknown:
             raise ProfileError(f"{path}: override {name}: unknown keys {sorted(unknown)}")
-        if entry.get("location", "site-packages") not in ("site-packages", "pythonpath"):
+        if entry.get("location", "site-packages") not in OVERRIDE_LOCATIONS:
             raise ProfileError(
-                f"{path}: override {name}: location must be site-packages or pythonpath"
+                f"{path}: override {name}: location must be one of {', '.join(OVERRIDE_LOCATIONS)}"
             )
         overrides[name] = Override(
             name=name,

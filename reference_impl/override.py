@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,14 +83,20 @@ def load_override(path: Path) -> Override:
     return Override(module, source)
 
 
-def find_override() -> Override | None:
-    """The ``_manylinux`` the running interpreter would import, or None if there is none.
+def find_override(
+    search_path: Sequence[str] | None = None, cwd: Path | None = None
+) -> Override | None:
+    """The ``_manylinux`` an interpreter would import, or None if there is none.
 
-    The search is ``sys.path`` without the current working directory (clause
-    installer.override.module), so the answer does not depend on where a command is typed.
+    The search is ``search_path`` (the running interpreter's ``sys.path`` by default) without
+    the working directory ``cwd`` (the current one by default) or the empty entry meaning it
+    (clause installer.override.module), so the answer does not depend on where a command is
+    typed. Both are parameters so that a caller, such as the conformance suite, can ask for
+    an interpreter laid out elsewhere.
     """
-    cwd = Path.cwd().resolve()
-    paths = [entry for entry in sys.path if entry and Path(entry).resolve() != cwd]
+    here = (cwd or Path.cwd()).resolve()
+    entries = sys.path if search_path is None else search_path
+    paths = [entry for entry in entries if entry and Path(entry).resolve() != here]
     try:
         spec = importlib.machinery.PathFinder.find_spec(MODULE_NAME, paths)
     except Exception as error:  # a broken path entry is reported, not ignored

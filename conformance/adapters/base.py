@@ -28,6 +28,16 @@ class Skip(Exception):
     """Raised by an adapter for an operation or input its tool does not support."""
 
 
+def skip_if_only_in_working_directory(request: Request) -> None:
+    """In process, a ``_manylinux`` only in the working directory has no defined answer.
+
+    Whether it is imported depends on how the host program was started (``python -c`` and
+    ``-m`` put the directory on ``sys.path``, pip removes it again), not on the library.
+    """
+    if request.override.location == "cwd":
+        raise Skip("in process, whether the working directory is searched is the host's choice")
+
+
 class AdapterError(Exception):
     """The adapter could not get an answer from its tool (tool missing, wrong version, crash)."""
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from conformance.adapters.base import PYTHON, Adapter, Outcome, Request
 from conformance.systems import Override, SystemProfile, override_source
@@ -117,6 +117,14 @@ def target_environment(root: Path, override: Override) -> dict[str, str]:
     return {"PYTHONPATH": str(directory)}
 
 
+class Environment(NamedTuple):
+    """One emulated system: its interpreter, the variables to add, where to start the tool."""
+
+    python: Path
+    env: dict[str, str]
+    cwd: Path
+
+
 class Environments:
     """Throw-away virtual environments posing as system profiles, one per (profile, override)."""
 
@@ -125,17 +133,17 @@ class Environments:
         self.extra_path = extra_path
         """A directory added to the environment's ``sys.path`` (where pip lives)."""
         self._lock = threading.Lock()
-        self._made: dict[tuple[str, str], tuple[Path, dict[str, str]]] = {}
+        self._made: dict[tuple[str, str], Environment] = {}
 
-    def get(self, system: SystemProfile, override: Override) -> tuple[Path, dict[str, str]]:
-        """The interpreter path and the extra environment variables for a system."""
+    def get(self, system: SystemProfile, override: Override) -> Environment:
+        """The interpreter, extra environment variables and working directory for a system."""
         key = (system.name, override.name)
         with self._lock:
             if key not in self._made:
                 self._made[key] = self._create(system, override)
             return self._made[key]
 
-    def _create(self, system: SystemProfile, override: Override) -> tuple[Path, dict[str, str]]:
+    def _create(self, system: SystemProfile, override: Override) -> Environment:
         venv = self.root / f"venv-{len(self._made)}"
         subprocess.run(
             [PYTHON, "-m", "venv", "--without-pip", str(venv)],
@@ -156,6 +164,8 @@ class Environments:
         if self.extra_path:
             (site / "perennial-tool.pth").write_text(self.extra_path + "\n")
         env: dict[str, str] = {}
+        cwd = venv / "cwd"
+        cwd.mkdir()
         source = override_source(override)
         if source is not None:
             if override.location == "pythonpath":
@@ -163,9 +173,11 @@ class Environments:
                 extra.mkdir()
                 (extra / "_manylinux.py").write_text(source)
                 env["PYTHONPATH"] = str(extra)
+            elif override.location == "cwd":
+                (cwd / "_manylinux.py").write_text(source)
             else:
                 (site / "_manylinux.py").write_text(source)
-        return venv / "bin" / "python", env
+        return Environment(venv / "bin" / "python", env, cwd)
 
 
 def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
-from conformance.adapters.base import Adapter, Request, Skip
+from conformance.adapters.base import Adapter, Request, Skip, skip_if_only_in_working_directory
 from conformance.adapters.emulation import override_installed
 from conformance.pins import check_pinned
 from conformance.systems import SystemProfile
@@ -96,6 +96,7 @@ class PackagingAdapter(Adapter):
     def answer(self, request: Request) -> Mapping[str, Any]:
         if request.system is None:
             raise Skip("packaging has no notion of a target platform other than the running one")
+        skip_if_only_in_working_directory(request)
         try:
             accepted = platforms(request)
         except Exception as error:  # packaging lets the override's exception escape

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.adapters.base import Adapter, Request, Skip
+from conformance.adapters.base import Adapter, Request, Skip, skip_if_only_in_working_directory
 from conformance.systems import override_module
 
 _PERENNIAL = re.compile("manylinux_([0-9]+)_([0-9]+)_(.*)")
@@ -85,6 +85,7 @@ class PEP600SampleAdapter(Adapter):
         system = request.system
         if system is None:
             raise Skip("the sample function only describes the running system")
+        skip_if_only_in_working_directory(request)
         if not request.input["tag"].lower().startswith("manylinux"):
             raise Skip("the sample function only answers for manylinux tags")
         tag = _aliases().get(request.input["tag"], request.input["tag"])

@@ -45,16 +45,14 @@ class PipAdapter(BlackBoxInstaller):
 
     def _command(
         self, key: tuple[str, str, str], requests: Sequence[Request]
-    ) -> tuple[list[str], dict[str, str]]:
-        command = [PYTHON, "-m", "pip"]
-        env: dict[str, str] = {}
+    ) -> tuple[list[str], dict[str, str], Path | None]:
+        """The pip command, its environment and its working directory (None: inherited)."""
         if key[0] == "system":
-            python, env = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
-            command = [str(python), "-m", "pip"]
-            env = {**env, "PERENNIAL_POSE_EXECUTABLE": "1"}
-        else:
-            env = target_environment(self.environments.root, requests[0].override)
-        return command, clean_environment(env)
+            emulated = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
+            env = {**emulated.env, "PERENNIAL_POSE_EXECUTABLE": "1"}
+            return [str(emulated.python), "-m", "pip"], clean_environment(env), emulated.cwd
+        env = target_environment(self.environments.root, requests[0].override)
+        return [PYTHON, "-m", "pip"], clean_environment(env), None
 
     def _target_options(self, key: tuple[str, str, str]) -> list[str]:
         if key[0] != "target":
@@ -64,7 +62,7 @@ class PipAdapter(BlackBoxInstaller):
     def choose(
         self, key: tuple[str, str, str], requests: Sequence[Request], links: Path, names: list[str]
     ) -> tuple[dict[str, str] | None, str]:
-        command, env = self._command(key, requests)
+        command, env, cwd = self._command(key, requests)
         report = links / "report.json"
         command += [
             "--isolated", "--disable-pip-version-check", "--no-cache-dir", "--no-color",
@@ -72,7 +70,9 @@ class PipAdapter(BlackBoxInstaller):
             "--report", str(report), "--no-index", "--find-links", str(links),
             "--only-binary=:all:", *self._target_options(key), *names,
         ]  # fmt: skip
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+        )
         if done.returncode != 0:
             return None, done.stderr or f"pip exited {done.returncode}"
         chosen = {}
@@ -93,10 +93,12 @@ class PipAdapter(BlackBoxInstaller):
 
     def _tags(self, request: Request) -> Outcome:
         key = group_key(request)
-        command, env = self._command(key, [request])
+        command, env, cwd = self._command(key, [request])
         command += ["--isolated", "--disable-pip-version-check", "--no-color", "debug", "--verbose"]
         command += self._target_options(key)
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300
+        )
         if done.returncode != 0:
             return Outcome.output(self.failure(done.stderr))
         return Outcome.output({"tags": platform_tags(done.stdout)})

@@ -3,7 +3,8 @@
 Systems are built with ``reference_impl.system.detect`` given the profile's probes (confstr
 text, ``sysconfig`` platform, the stand-in interpreter, pointer size), so the reference's own
 detection rules are exercised; a target is ``TargetSystem.from_tag``. The override is the
-profile's ``_manylinux.py`` written to a file and imported by ``reference_impl.override``.
+profile's ``_manylinux.py``, placed where the profile says and looked up by
+``reference_impl.override.find_override`` as an interpreter started there would.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from conformance.adapters.base import Adapter, Request
+from conformance.systems import OVERRIDE_LOCATIONS, override_source
 from conformance.systems import Override as OverrideBehaviour
-from conformance.systems import override_source
 
 PYTHON_PAIRS = (("cp311", "cp311"), ("cp311", "abi3"), ("cp311", "none"), ("py3", "none"))
 """What a CPython 3.11 interpreter supports, most specific first (abi3 and py3 included)."""
@@ -53,8 +54,19 @@ class ReferenceAdapter(Adapter):
         try:
             result: Mapping[str, Any] = handler(request)
         except OverrideError as error:
-            return {"error": "override", "message": str(error)}
-        return result
+            result = {"error": "override", "message": str(error)}
+        return self._without_scratch(result)
+
+    def _without_scratch(self, value: Any) -> Any:
+        """The output with this run's scratch directory named ``<scratch>``, so that the
+        committed results do not change from one run to the next."""
+        if isinstance(value, str):
+            return value.replace(self._tmp.name, "<scratch>")
+        if isinstance(value, Mapping):
+            return {key: self._without_scratch(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._without_scratch(item) for item in value]
+        return value
 
     # -- tags and indexes ------------------------------------------------------------------
 
@@ -107,18 +119,27 @@ class ReferenceAdapter(Adapter):
         )
 
     def _override(self, behaviour: OverrideBehaviour, system: Any) -> Any:
-        """The profile's override, imported by the reference; none for a target system."""
-        from reference_impl.override import load_override
+        """The override the reference finds for the profile; none for a target system.
+
+        The profile's ``_manylinux.py`` is written into one of three directories standing in
+        for the interpreter's working directory, ``PYTHONPATH`` and site-packages, and
+        ``find_override`` searches them as that interpreter's ``sys.path`` (the working
+        directory first, as ``python -c`` puts it there).
+        """
+        from reference_impl.override import find_override
 
         source = override_source(behaviour)
         if source is None or not system.native:
             return None
         if behaviour.name not in self._overrides:
-            directory = Path(self._tmp.name) / behaviour.name
-            directory.mkdir()
-            (directory / "_manylinux.py").write_text(source)
-            self._overrides[behaviour.name] = directory
-        return load_override(self._overrides[behaviour.name])
+            root = Path(self._tmp.name) / behaviour.name
+            for location in OVERRIDE_LOCATIONS:
+                (root / location).mkdir(parents=True)
+            (root / behaviour.location / "_manylinux.py").write_text(source)
+            self._overrides[behaviour.name] = root
+        root = self._overrides[behaviour.name]
+        search = [str(root / location) for location in ("cwd", "pythonpath", "site-packages")]
+        return find_override(search, cwd=root / "cwd")
 
     def _installer_compatible(self, request: Request) -> Mapping[str, Any]:
         from reference_impl.errors import TagError

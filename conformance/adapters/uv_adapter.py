@@ -61,6 +61,7 @@ class UvAdapter(BlackBoxInstaller):
         target = links / "target"
         cache = links / "cache"
         env: dict[str, str] = {}
+        cwd: Path | None = None
         command = [
             uv_binary(), "pip", "install", "--no-config", "--offline", "--no-index",
             "--find-links", str(links), "--cache-dir", str(cache), "--target", str(target),
@@ -71,11 +72,17 @@ class UvAdapter(BlackBoxInstaller):
             command += ["--python", PYTHON]
             env = target_environment(self.environments.root, requests[0].override)
         else:
-            python, env = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
-            command += ["--python", str(python)]
+            emulated = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
+            env, cwd = emulated.env, emulated.cwd
+            command += ["--python", str(emulated.python)]
         command += names
         done = subprocess.run(
-            command, capture_output=True, text=True, env=clean_environment(env), timeout=300
+            command,
+            capture_output=True,
+            text=True,
+            env=clean_environment(env),
+            cwd=cwd,
+            timeout=300,
         )
         if done.returncode != 0:
             return None, done.stderr or f"uv exited {done.returncode}"

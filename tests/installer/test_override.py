@@ -163,6 +163,20 @@ def test_module_is_found_on_sys_path_but_not_in_the_working_directory(
     assert str(elsewhere) in found.source
 
 
+def test_module_search_takes_an_explicit_path_and_working_directory(tmp_path: Path) -> None:
+    """The conformance suite lays out an interpreter's path elsewhere and asks about it."""
+    cwd, pythonpath = tmp_path / "cwd", tmp_path / "pythonpath"
+    for directory in (cwd, pythonpath):
+        directory.mkdir()
+    (cwd / "_manylinux.py").write_text("manylinux_compatible = lambda *a: False\n")
+    assert find_override([str(cwd)], cwd=cwd) is None
+    (pythonpath / "_manylinux.py").write_text("manylinux1_compatible = False\n")
+    found = find_override([str(cwd), str(pythonpath)], cwd=cwd)
+    assert found is not None
+    assert str(pythonpath) in found.source
+    assert find_override([str(cwd)], cwd=pythonpath) is not None
+
+
 def test_cross_target_does_not_consult_the_running_override(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
