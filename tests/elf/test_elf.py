@@ -138,6 +138,35 @@ def test_tables_beyond_the_first_pass_are_read_in_a_second(
     assert len(streamed.undefined) > 3
 
 
+@needs_gcc
+@pytest.mark.parametrize(
+    ("slacks", "rewinds"),
+    [((8, 1 << 16), 2), ((8, 16), 3)],
+    ids=["the larger slack holds the version table", "neither does: read whole"],
+)
+def test_a_version_table_of_unknown_size_is_retried_then_read_whole(
+    build: Build, slacks: tuple[int, int], rewinds: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last table (``.gnu.version_r``) has no size in the dynamic section: a second pass
+    keeps a little of it, a third more, and a layout that defeats both is read whole."""
+    from elftools.elf.elffile import ELFFile
+
+    import reference_impl.elf as elf_module
+
+    lib = build(CXX_MANY, cxx=True)
+    data = lib.read_bytes()
+    sections = {s.name: s["sh_offset"] for s in ELFFile(io.BytesIO(data)).iter_sections()}
+    monkeypatch.setattr(elf_module, "_FIRST_SEGMENT_LIMIT", sections[".gnu.hash"])
+    monkeypatch.setattr(elf_module, "_HEAD_LIMIT", sections[".gnu.hash"])
+    monkeypatch.setattr(elf_module, "_SMALL_SEGMENT", 0)
+    monkeypatch.setattr(elf_module, "_SLACKS", slacks)
+    stream = _CountingStream(data)
+    streamed = summarize(stream, "x", ARCHES, size=len(data))
+    assert stream.rewinds == rewinds
+    assert streamed == summarize(data, "x", ARCHES)
+    assert "GLIBCXX_3.4" in {v for need in streamed.version_needs for v in need.versions}
+
+
 CXX_MANY = """
 #include <string>
 #include <vector>
