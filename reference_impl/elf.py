@@ -35,7 +35,6 @@ PT_NOTE = 4
 PT_GNU_STACK = 0x6474E551
 PT_GNU_PROPERTY = 0x6474E553
 PF_X = 1
-PF_W = 2
 
 # Section header type of the dynamic symbol table.
 SHT_DYNSYM = 11
@@ -60,9 +59,7 @@ DT_VERNEEDNUM = 0x6FFFFFFF
 # Symbol binding and section index.
 STB_WEAK = 2
 SHN_UNDEF = 0
-VER_NDX_LOCAL = 0
 VER_NDX_GLOBAL = 1
-VERSYM_HIDDEN = 0x8000
 VER_FLG_BASE = 1
 VER_FLG_WEAK = 2
 
@@ -75,16 +72,17 @@ EF_ARM_EABIMASK = 0xFF000000
 EF_ARM_ABI_FLOAT_SOFT = 0x200
 EF_ARM_ABI_FLOAT_HARD = 0x400
 
-# The glibc dynamic loader's SONAME per ELF identity (machine, class, byte order, ARM float
-# ABI), from each psABI and glibc's sysdeps. Files may list it in DT_NEEDED; it is part of
-# glibc, so an auditor counts it as a system library every baseline has.
-
 _CHUNK = 1 << 18
 _HEAD_LIMIT = 64 << 10
 """Bytes kept from the start of a stream to parse the ELF header and program headers."""
 _FIRST_SEGMENT_LIMIT = 1 << 20
 """Most of the first loaded segment that a streamed read keeps in its first pass; tables
 beyond it are read in a second pass that stops as soon as they are in (they come early)."""
+_SMALL_SEGMENT = 4 << 20
+"""A non-executable loaded segment up to this size is kept whole in the first pass."""
+_SLACKS = (256 << 10, 4 << 20)
+"""Bytes a second pass keeps of a dynamic table whose size it does not know (and that is
+followed by no other table), first try and second: version tables take a few KiB."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,21 +183,18 @@ class _Image:
 
     def locate(self, offset: int, length: int) -> tuple[bytes | bytearray, int]:
         """The kept buffer holding a range and the range's start in it (no copy)."""
-        self.read(offset, length)
-        for start, data in self._ranges:
-            if start <= offset and offset + length <= start + len(data):
-                return data, offset - start
-        raise _NotKept(offset, length)
-
-    def read(self, offset: int, length: int) -> memoryview:
         if offset < 0 or length < 0 or offset + length > self.size:
             raise _Corrupt(
                 f"range {offset:#x}+{length:#x} lies outside the file ({self.size:#x} bytes)"
             )
         for start, data in self._ranges:
             if start <= offset and offset + length <= start + len(data):
-                return memoryview(data)[offset - start : offset - start + length]
+                return data, offset - start
         raise _NotKept(offset, length)
+
+    def read(self, offset: int, length: int) -> memoryview:
+        data, at = self.locate(offset, length)
+        return memoryview(data)[at : at + length]
 
     def cstring(self, table: memoryview, offset: int) -> str:
         end = bytes(table[offset : offset + 4096]).find(b"\0") if offset < len(table) else -1
@@ -320,7 +315,7 @@ def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[i
     """The ranges a first streamed pass keeps: headers, dynamic, notes and the start of the
     first loaded segment (where linkers put the dynamic tables). The pass stops at the end of
     the last of these, so the non-loaded tail (symbol tables, debug data) is never inflated."""
-    keep: dict[int, int] = {0: min(size, _HEAD_LIMIT)}
+    keep = _small_ranges(segments, size)
     loads = [s for s in segments if s.type == PT_LOAD]
     if loads:
         first = min(loads, key=lambda s: s.offset)
@@ -331,9 +326,7 @@ def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[i
             length = min(length, header.entry - first.vaddr)
         keep[first.offset] = max(keep.get(first.offset, 0), length)
     for seg in segments:
-        if seg.type in (PT_DYNAMIC, PT_NOTE, PT_GNU_PROPERTY):
-            keep[seg.offset] = max(keep.get(seg.offset, 0), seg.filesz)
-        elif seg.type == PT_LOAD and not seg.flags & PF_X and 0 < seg.filesz <= _SMALL_SEGMENT:
+        if seg.type == PT_LOAD and not seg.flags & PF_X and 0 < seg.filesz <= _SMALL_SEGMENT:
             # patchelf moves the dynamic tables it rewrites into a small segment at the end
             keep[seg.offset] = max(keep.get(seg.offset, 0), seg.filesz)
     return keep
@@ -374,21 +367,20 @@ def _vaddr_to_offset(segments: list[_Segment], vaddr: int) -> int:
     raise _Corrupt(f"address {vaddr:#x} lies in no loaded segment")
 
 
-def _dynamic_entries(
-    header: _Header, segments: list[_Segment], image: _Image
-) -> list[tuple[int, int]]:
-    dyn = [s for s in segments if s.type == PT_DYNAMIC]
-    if not dyn:
-        return []
+def _dynamic(header: _Header, segments: list[_Segment], image: _Image) -> dict[int, list[int]]:
+    """The dynamic section's values by tag, in file order, up to ``DT_NULL``."""
+    dyn_segments = [s for s in segments if s.type == PT_DYNAMIC]
+    dyn: dict[int, list[int]] = {}
+    if not dyn_segments:
+        return dyn
     end = "<" if header.little else ">"
     fmt = end + ("qQ" if header.bits == 64 else "iI")
-    data = image.read(dyn[0].offset, dyn[0].filesz)
-    entries = []
+    data = image.read(dyn_segments[0].offset, dyn_segments[0].filesz)
     for tag, value in struct.iter_unpack(fmt, data[: len(data) - len(data) % struct.calcsize(fmt)]):
         if tag == DT_NULL:
             break
-        entries.append((tag, value))
-    return entries
+        dyn.setdefault(tag, []).append(value)
+    return dyn
 
 
 def _symbol_count(
@@ -601,9 +593,7 @@ def _summarise(
     want_exported: bool = True,
 ) -> ElfSummary:
     _check_extents(header, segments, image.size)
-    dyn: dict[int, list[int]] = {}
-    for tag, value in _dynamic_entries(header, segments, image):
-        dyn.setdefault(tag, []).append(value)
+    dyn = _dynamic(header, segments, image)
     needs: list[VersionNeed] = []
     definitions: list[str] = []
     undefined: list[Symbol] = []
@@ -708,10 +698,7 @@ def summarize(
     """
     try:
         if isinstance(data, (bytes, bytearray, memoryview)):
-            blob = bytes(data)
-            header = _parse_header(blob[:_HEAD_LIMIT])
-            image = _Image({0: blob}, len(blob))
-            return _summarise(header, _segments(header, image), image, architectures, exported)
+            return _summarise_whole(bytes(data), architectures, exported)
         return _summarise_stream(data, size, architectures, exported)
     except _NotKept as missing:
         raise ELFError(
@@ -721,6 +708,14 @@ def summarize(
         raise ELFError(source, f"truncated or corrupt ELF file: {_one_line(error)}") from None
 
 
+def _summarise_whole(
+    blob: bytes, architectures: Mapping[str, Architecture], want_exported: bool
+) -> ElfSummary:
+    header = _parse_header(blob[:_HEAD_LIMIT])
+    image = _Image({0: blob}, len(blob))
+    return _summarise(header, _segments(header, image), image, architectures, want_exported)
+
+
 def _summarise_stream(
     stream: IO[bytes],
     size: int | None,
@@ -728,10 +723,7 @@ def _summarise_stream(
     want_exported: bool = True,
 ) -> ElfSummary:
     if size is None:  # without a length, truncation cannot be told apart: read it whole
-        blob = stream.read()
-        header = _parse_header(blob[:_HEAD_LIMIT])
-        whole = _Image({0: blob}, len(blob))
-        return _summarise(header, _segments(header, whole), whole, architectures, want_exported)
+        return _summarise_whole(stream.read(), architectures, want_exported)
     head = stream.read(_HEAD_LIMIT)
     header = _parse_header(head)
     total = size
@@ -772,13 +764,6 @@ def _summarise_stream(
     return _summarise(header, segments, whole, architectures, want_exported)
 
 
-_SMALL_SEGMENT = 4 << 20
-"""A non-executable loaded segment up to this size is kept whole in the first pass."""
-_SLACKS = (256 << 10, 4 << 20)
-"""Bytes a second pass keeps of a dynamic table whose size it does not know (and that is
-followed by no other table), first try and second: version tables take a few KiB."""
-
-
 def _exact_tables(
     header: _Header, segments: list[_Segment], image: _Image, size: int, slack: int
 ) -> dict[int, int]:
@@ -786,9 +771,7 @@ def _exact_tables(
     string table; the symbol and version-symbol tables once the first pass kept what counts
     the symbols), else up to the next table's start (tables do not overlap; at most 4 MiB),
     or ``slack`` bytes for the last table."""
-    dyn: dict[int, list[int]] = {}
-    for tag, value in _dynamic_entries(header, segments, image):
-        dyn.setdefault(tag, []).append(value)
+    dyn = _dynamic(header, segments, image)
     tags = (DT_STRTAB, DT_SYMTAB, DT_VERSYM, DT_VERNEED, DT_VERDEF, DT_HASH, DT_GNU_HASH)
     at = {tag: _vaddr_to_offset(segments, dyn[tag][0]) for tag in tags if tag in dyn}
     lengths: dict[int, int] = {}
