@@ -25,7 +25,7 @@ from reference_impl.audit_policy import (
 )
 from reference_impl.audit_resolve import Resolved, resolve_needed
 from reference_impl.elf import ELF_MAGIC, ElfSummary, is_elf, summarize
-from reference_impl.errors import ELFError, PerennialError, TagError
+from reference_impl.errors import ELFError, TagError
 from reference_impl.policy import GlibcVersion, PolicySet, default_policies
 from reference_impl.tags import parse_platform_tag
 from reference_impl.wheelfile import SafeWheel, WheelMetadata, installed_path
@@ -156,8 +156,7 @@ def _read_elf_files(wheel: SafeWheel, policies: PolicySet) -> list[tuple[str, El
         if wheel.size(member) < len(ELF_MAGIC):
             continue
         with wheel.stream(member) as stream:
-            head = stream.read(4)
-            if not is_elf(head):
+            if not is_elf(stream.read(len(ELF_MAGIC))):
                 continue
             stream.seek(0)
             try:
@@ -166,8 +165,6 @@ def _read_elf_files(wheel: SafeWheel, policies: PolicySet) -> list[tuple[str, El
                 )
             except ELFError as error:
                 raise ELFError(wheel.display, f"member {member}: {error.problem}") from None
-            except PerennialError:
-                raise
             except OSError as error:  # zipfile's CRC and stream errors
                 raise ELFError(
                     wheel.display, f"member {member}: cannot be read ({error})"
@@ -320,8 +317,8 @@ def judge(
         forced_by=forced_by,
         forced_in=forced_in,
         earned_tag=earned_tag,
-        claims=tuple(_dedupe_claims(claims)),
-        findings=tuple(_dedupe(findings)),
+        claims=tuple(dict.fromkeys(claims)),
+        findings=tuple(dict.fromkeys(findings)),
     )
 
 
@@ -579,7 +576,7 @@ def _minimal(
             if need.library not in system:
                 continue
             for version in need.versions:
-                fam = family_of(ctx.policies, version)
+                fam = ctx.family_of(version)
                 if fam and fam[0] == "GLIBC":
                     release = glibc_release(fam[1], introduced)
                     if release is not None:
@@ -587,16 +584,7 @@ def _minimal(
                         major, minor = release[0], release[1] if len(release) > 1 else 0
                         bump = 1 if len(release) > 2 and any(release[2:]) else 0
                         candidates.add(GlibcVersion(major, minor + bump))
-    sub = _Context(
-        ctx.policies,
-        ctx.arch,
-        ctx.loader,
-        list(files),
-        ctx.families,
-        ctx.symbols,
-        ctx.strong_undefined,
-        ctx.file_blockers,
-    )
+    sub = dataclasses.replace(ctx, files=list(files))  # the same caches, fewer files
     previous_blockers: list[Finding] = []
     for glibc in sorted(candidates):
         policy = effective_policy(ctx.policies, arch, glibc)
@@ -632,17 +620,3 @@ def _prev(glibc: GlibcVersion) -> GlibcVersion:
 
 def _explain(finding: Finding) -> str:
     return f"{finding.message} in {finding.file}" if finding.file else finding.message
-
-
-def _dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    seen: set[Finding] = set()
-    out = []
-    for f in findings:
-        if f not in seen:
-            seen.add(f)
-            out.append(f)
-    return out
-
-
-def _dedupe_claims(claims: Iterable[ClaimVerdict]) -> list[ClaimVerdict]:
-    return list(dict.fromkeys(claims))
