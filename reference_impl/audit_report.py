@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from reference_impl import __version__
-from reference_impl.audit import ERROR, Finding, WheelAudit
+from reference_impl.audit import Finding, WheelAudit
 
 FORMAT = "perennial-audit"
 VERSION = 1
@@ -113,6 +113,5 @@ def explain(audit: WheelAudit) -> list[str]:
             extra = f" (and {more} more)" if more else ""
             lines.append(f"  {verdict.tag} is blocked by {first.message}{_where(first)}{extra}")
     for finding in audit.findings:
-        label = "error" if finding.severity == ERROR else finding.severity
-        lines.append(f"  {label} [{finding.clause}] {finding.message}{_where(finding)}")
+        lines.append(f"  {finding.severity} [{finding.clause}] {finding.message}{_where(finding)}")
     return lines
