@@ -65,19 +65,24 @@ def audit_one(path: str) -> _Outcome:
     try:
         result = audit_wheel(path)
     except PerennialError as error:
-        return _failure(path, str(error), int(error.exit_code))
+        return _failure(path, str(error), error.exit_code)
     except OSError as error:
-        return _failure(path, f"{path}: cannot be read ({error.strerror or error})", 3)
+        return _failure(
+            path, f"{path}: cannot be read ({error.strerror or error})", ExitCode.BAD_INPUT
+        )
     except MemoryError:
-        return _failure(path, f"{path}: too large to audit in memory", 3)
+        return _failure(path, f"{path}: too large to audit in memory", ExitCode.BAD_INPUT)
     except Exception as error:  # the edge: a bug becomes one line for this wheel only
-        return _failure(path, f"{path}: internal error: {type(error).__name__}: {error}", 70)
+        return _failure(
+            path, f"{path}: internal error: {type(error).__name__}: {error}", ExitCode.INTERNAL
+        )
     code = ExitCode.OK if result.passed else ExitCode.NO
     return _Outcome(path, int(code), tuple(explain(result)), wheel_json(result), None)
 
 
-def _failure(path: str, message: str, code: int) -> _Outcome:
+def _failure(path: str, message: str, exit_code: ExitCode) -> _Outcome:
     line = " ".join(message.split())
+    code = int(exit_code)
     return _Outcome(path, code, (), None, {"input": path, "problem": line, "exit_code": code})
 
 
