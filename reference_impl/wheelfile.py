@@ -178,15 +178,10 @@ class SafeWheel:
     def _read_checked(self, name: str) -> bytes:
         """A whole member, checked as zipfile checks it: its local header names it and its
         content matches the CRC-32 of the directory."""
-        info = self.members[name]
         problem = None
         try:
-            if _fast(info.compress_type):
-                with self.stream(name) as stream:
-                    data = stream.read()
-            else:
-                with self.open(name) as stream:
-                    data = stream.read()
+            with self.stream(name) as stream:
+                data = stream.read()
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
             problem = _short(error)
         else:
@@ -469,9 +464,9 @@ def _check_layout(
         header_offset = info.data_at
         stream.seek(header_offset)
         raw = stream.read(_LOCAL_HEADER.size)
-        if len(raw) < _LOCAL_HEADER.size or _LOCAL_HEADER.unpack(raw)[0] != _LOCAL_MAGIC:
+        fields = _LOCAL_HEADER.unpack(raw) if len(raw) == _LOCAL_HEADER.size else None
+        if fields is None or fields[0] != _LOCAL_MAGIC:
             raise WheelError(display, f"member {name}: local header missing or corrupt")
-        fields = _LOCAL_HEADER.unpack(raw)
         if _is_wheel_file(name) and stream.read(fields[9]) != name.encode():
             raise WheelError(display, f"member {name}: its local header names another file")
         data_start = header_offset + _LOCAL_HEADER.size + fields[9] + fields[10]
