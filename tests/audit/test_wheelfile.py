@@ -74,22 +74,23 @@ def test_other_compression_methods_are_read_through_zipfile(tmp_path: Path) -> N
             assert stream.read() == b"payload" * 1000
 
 
-def test_wheel_file_with_a_wrong_crc_is_refused(tmp_path: Path) -> None:
+def _stored_wheel_file(tmp_path: Path, old: bytes, new: bytes) -> Path:
+    """A wheel of only a stored WHEEL file, with its first ``old`` bytes replaced by ``new``."""
     path = tmp_path / "demo-1.0-py3-none-any.whl"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
         archive.writestr("demo-1.0.dist-info/WHEEL", WHEEL_TEXT)
-    data = path.read_bytes()
-    path.write_bytes(data.replace(b"Tag: py3", b"Tag: py2", 1))
+    path.write_bytes(path.read_bytes().replace(old, new, 1))
+    return path
+
+
+def test_wheel_file_with_a_wrong_crc_is_refused(tmp_path: Path) -> None:
+    path = _stored_wheel_file(tmp_path, b"Tag: py3", b"Tag: py2")
     with SafeWheel(path) as wheel, pytest.raises(WheelError, match="Bad CRC-32"):
         wheel.metadata(path.name)
 
 
 def test_wheel_file_whose_local_header_names_another_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "demo-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("demo-1.0.dist-info/WHEEL", WHEEL_TEXT)
-    data = path.read_bytes()
-    path.write_bytes(data.replace(b"demo-1.0.dist-info/WHEEL", b"demo-1.0.dist-info/EVIL!", 1))
+    path = _stored_wheel_file(tmp_path, b"demo-1.0.dist-info/WHEEL", b"demo-1.0.dist-info/EVIL!")
     with pytest.raises(WheelError, match="local header names another file"):
         SafeWheel(path)
 
