@@ -44,8 +44,6 @@ _BASELINE_KEYS = (
     "lift",
     "amendment",
 )
-_SECTIONS = ("architectures", "symbol_versions", "libraries", "forbidden_symbols")
-"""Value sections whose facts need a provenance entry."""
 
 
 def default_policy_dir() -> Path:
@@ -89,7 +87,6 @@ class _RawBaseline:
     glibc: GlibcVersion
     extends: str | None
     file: Path
-    shown_as: str
     table: Table
     based_on: str
     build_image: str | None
@@ -115,11 +112,15 @@ class _Reader:
         shown = f"{self.directory.name}/{relative}"
         return Table(read_toml(self.directory / relative, shown), shown)
 
+    def _entries(self, relative: str, key: str) -> dict[str, Table]:
+        """The tables under ``[key.*]`` of a file that holds nothing else."""
+        top = self._open(relative)
+        top.only([key])
+        return top.table(key, required=True).tables()
+
     def sources(self) -> dict[str, Source]:
-        top = self._open("sources.toml")
-        top.only(["sources"])
         found = {}
-        for source_id, entry in top.table("sources", required=True).tables().items():
+        for source_id, entry in self._entries("sources.toml", "sources").items():
             entry.only(["title", "url", "what"])
             found[source_id] = Source(
                 source_id, entry.text("title"), entry.text("url"), entry.text("what")
@@ -127,10 +128,9 @@ class _Reader:
         return found
 
     def architectures(self, sources: dict[str, Source]) -> dict[str, Architecture]:
-        top = self._open("architectures.toml")
-        top.only(["architectures"])
+        entries = self._entries("architectures.toml", "architectures")
         found = {}
-        for name, entry in top.table("architectures", required=True).tables().items():
+        for name, entry in entries.items():
             entry.only(
                 [
                     "description",
@@ -164,9 +164,7 @@ class _Reader:
             found[name] = Architecture(
                 name=name,
                 description=entry.text("description"),
-                floor=GlibcVersion.parse(
-                    entry.text("floor"), f"{entry.file}: key {entry.key('floor')}"
-                ),
+                floor=_glibc(entry, "floor"),
                 bits=bits,
                 endianness=endianness,
                 elf_machine=entry.text("elf_machine"),
@@ -181,18 +179,12 @@ class _Reader:
             )
         for arch in found.values():
             if arch.compat32 is not None and arch.compat32 not in found:
-                raise PolicyError(
-                    top.file,
-                    f"key architectures.{arch.name}.compat32: "
-                    f"unknown architecture {arch.compat32!r}",
-                )
+                raise entries[arch.name].fail("compat32", f"unknown architecture {arch.compat32!r}")
         return found
 
     def families(self, sources: dict[str, Source]) -> dict[str, Family]:
-        top = self._open("families.toml")
-        top.only(["families"])
         found = {}
-        for name, entry in top.table("families", required=True).tables().items():
+        for name, entry in self._entries("families.toml", "families").items():
             entry.only(["description", "prefix", "libraries", "introduced_in", "source"])
             _known_source(entry, "source", entry.text("source"), sources)
             introduced = entry.table("introduced_in")
@@ -201,12 +193,7 @@ class _Reader:
                 description=entry.text("description"),
                 prefix=entry.text("prefix"),
                 libraries=entry.strings("libraries", None),
-                introduced_in={
-                    version: GlibcVersion.parse(
-                        introduced.text(version), f"{entry.file}: key {introduced.key(version)}"
-                    )
-                    for version in introduced.data
-                },
+                introduced_in={version: _glibc(introduced, version) for version in introduced.data},
                 source=entry.text("source"),
             )
         return found
@@ -235,7 +222,7 @@ class _Reader:
         table = self._open(f"baselines/{path.name}")
         table.only(_BASELINE_KEYS)
         name = table.text("name")
-        glibc = GlibcVersion.parse(table.text("glibc"), f"{table.file}: key glibc")
+        glibc = _glibc(table, "glibc")
         if name != path.stem:
             raise table.fail("name", f"{name!r} does not match the file name {path.stem!r}")
         if name != f"manylinux_{glibc.tag_part}":
@@ -321,7 +308,6 @@ class _Reader:
             glibc=glibc,
             extends=table.optional_text("extends"),
             file=path,
-            shown_as=table.file,
             table=table,
             based_on=table.text("based_on"),
             build_image=table.optional_text("build_image"),
@@ -340,10 +326,8 @@ class _Reader:
     def distributions(
         self, architectures: dict[str, Architecture], sources: dict[str, Source]
     ) -> tuple[Distribution, ...]:
-        top = self._open("distributions.toml")
-        top.only(["distributions"])
         found = []
-        for dist_id, entry in top.table("distributions", required=True).tables().items():
+        for dist_id, entry in self._entries("distributions.toml", "distributions").items():
             entry.only(
                 [
                     "name",
@@ -367,9 +351,7 @@ class _Reader:
                     id=dist_id,
                     name=entry.text("name"),
                     release=entry.text("release"),
-                    glibc=GlibcVersion.parse(
-                        entry.text("glibc"), f"{entry.file}: key {entry.key('glibc')}"
-                    ),
+                    glibc=_glibc(entry, "glibc"),
                     architectures=entry.strings("architectures", None),
                     released=entry.day("released"),
                     end_of_life=entry.day("end_of_life"),
@@ -380,6 +362,11 @@ class _Reader:
                 )
             )
         return tuple(sorted(found, key=lambda d: (d.glibc, d.id)))
+
+
+def _glibc(table: Table, key: str) -> GlibcVersion:
+    """A glibc version under ``key``; a bad one names the file and the key."""
+    return GlibcVersion.parse(table.text(key), f"{table.file}: key {table.key(key)}")
 
 
 def _amendment(entry: Table) -> Amendment:
