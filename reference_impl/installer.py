@@ -19,6 +19,7 @@ from reference_impl.system import TargetSystem
 from reference_impl.tags import (
     PlatformTag,
     WheelFilename,
+    alias_tag,
     linux_tag,
     manylinux_tag,
     parse_wheel_filename,
@@ -154,17 +155,6 @@ def _clause(decider: str) -> str:
     return "installer.override.legacy-attributes"
 
 
-def is_compatible(
-    tag: PlatformTag,
-    system: TargetSystem,
-    *,
-    policies: PolicySet | None = None,
-    override: Override | None = None,
-) -> bool:
-    """Shorthand for ``check(...).compatible``."""
-    return check(tag, system, policies=policies, override=override).compatible
-
-
 def platform_tags(
     system: TargetSystem,
     *,
@@ -189,9 +179,7 @@ def _manylinux_tags(
     aliases: dict[GlibcVersion, list[PlatformTag]] = {}
     for alias in data.legacy_aliases.values():
         if alias.arch == arch:
-            aliases.setdefault(alias.glibc, []).append(
-                PlatformTag("manylinux", alias.tag, alias.arch, alias.glibc, alias.name)
-            )
+            aliases.setdefault(alias.glibc, []).append(alias_tag(alias))
     for version in _versions(system.glibc, lowest, last_minors(data)):
         if override is not None and not override.allows(version, arch, data):
             continue

@@ -17,7 +17,7 @@ from packaging.utils import parse_wheel_filename as _packaging_parse_wheel_filen
 from packaging.version import InvalidVersion
 
 from reference_impl.errors import TagError
-from reference_impl.policy import GlibcVersion, PolicySet, default_policies
+from reference_impl.policy import GlibcVersion, LegacyAlias, PolicySet, default_policies
 
 MAX_LENGTH = 255
 """Longest platform tag or wheel filename (clause tag.length): a file name limit of Linux."""
@@ -81,6 +81,11 @@ def manylinux_tag(glibc: GlibcVersion, arch: str) -> PlatformTag:
     return PlatformTag("manylinux", text, arch, GlibcVersion(glibc.major, glibc.minor))
 
 
+def alias_tag(alias: LegacyAlias) -> PlatformTag:
+    """The legacy tag of one alias of the data, spelt as the alias (``manylinux2014_s390x``)."""
+    return PlatformTag("manylinux", alias.tag, alias.arch, alias.glibc, alias.name)
+
+
 def linux_tag(arch: str) -> PlatformTag:
     """The tag ``linux_ARCH``."""
     return PlatformTag("linux", f"linux_{arch}", arch)
@@ -100,8 +105,7 @@ def parse_platform_tag(text: str, policies: PolicySet | None = None) -> Platform
     """Parse one platform tag; :class:`TagError` naming the tag and the rule if it is not one."""
     if not text:
         raise TagError(shown(text), "empty string is not a platform tag (tag.grammar)")
-    if len(text) > MAX_LENGTH:
-        raise TagError(shown(text), f"longer than {MAX_LENGTH} characters (tag.length)")
+    _check_length(text)
     folded = fold_case(text)
     if folded.startswith("manylinux"):
         return _parse_manylinux(text, folded, policies or default_policies())
@@ -114,7 +118,7 @@ def parse_platform_tag(text: str, policies: PolicySet | None = None) -> Platform
 def _parse_manylinux(text: str, folded: str, policies: PolicySet) -> PlatformTag:
     alias = policies.legacy_aliases.get(folded)
     if alias is not None:
-        return PlatformTag("manylinux", folded, alias.arch, alias.glibc, alias.name)
+        return alias_tag(alias)
     if _LEGACY_SHAPE.match(folded):
         raise TagError(shown(text), _not_an_alias(folded, policies))
     parts = folded.split("_", 3)
@@ -176,6 +180,11 @@ def _arch(text: str, arch: str) -> str:
     return arch
 
 
+def _check_length(text: str) -> None:
+    if len(text) > MAX_LENGTH:
+        raise TagError(shown(text), f"longer than {MAX_LENGTH} characters (tag.length)")
+
+
 def _check_characters(text: str, folded: str) -> None:
     if _TAG_CHARS.fullmatch(folded):
         return
@@ -191,8 +200,7 @@ def _check_characters(text: str, folded: str) -> None:
 def parse_tag_set(text: str, policies: PolicySet | None = None) -> tuple[PlatformTag, ...]:
     """Parse a compressed platform tag set ``a.b.c`` (clause tag.compressed-set): the members
     in first-seen order, each once."""
-    if len(text) > MAX_LENGTH:
-        raise TagError(shown(text), f"longer than {MAX_LENGTH} characters (tag.length)")
+    _check_length(text)
     members = text.split(".")
     if any(not member for member in members):
         raise TagError(shown(text), "a tag set has an empty member (tag.compressed-set)")
@@ -233,8 +241,7 @@ def parse_wheel_filename(filename: str, policies: PolicySet | None = None) -> Wh
     Name, version and build tag are validated by ``packaging`` (the wheel specification's
     own rules); the platform part by :func:`parse_tag_set`.
     """
-    if len(filename) > MAX_LENGTH:
-        raise TagError(shown(filename), f"longer than {MAX_LENGTH} characters (tag.length)")
+    _check_length(filename)
     if not filename.endswith(".whl"):
         raise TagError(shown(filename), "a wheel filename ends in '.whl'")
     parts = filename[: -len(".whl")].split("-")
