@@ -31,7 +31,7 @@ _VERSION_PREFIX = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
 _MACHINE_NAMES: Mapping[int, str] = {
     number: name for name, number in ENUM_E_MACHINE.items() if isinstance(number, int)
 }
-_HEADER_SIZE = 64
+ELF_HEADER_SIZE = 64
 """Bytes of an ELF file that hold the whole file header of either class."""
 
 
@@ -126,14 +126,6 @@ class TargetSystem:
             raise SystemProbeError(str(tag), "a target must be a manylinux tag")
         return cls.for_glibc(str(tag.glibc), tag.arch)
 
-    def interpreter_architecture(self, policies: PolicySet | None = None) -> str | None:
-        """The data's architecture the interpreter's ELF header matches, if known."""
-        if self.interpreter_elf is None:
-            return None
-        return identify_interpreter(
-            self.interpreter_elf, (policies or default_policies()).architectures
-        )
-
     def abi_agrees(self, arch: str, policies: PolicySet | None = None) -> bool:
         """Whether the interpreter can load code of ``arch`` (clause installer.arch-abi).
 
@@ -208,7 +200,7 @@ def _platform_arch(platform: str) -> str:
 def _read_header(executable: str) -> bytes | None:
     try:
         with Path(executable).open("rb") as handle:
-            header = handle.read(_HEADER_SIZE)
+            header = handle.read(ELF_HEADER_SIZE)
     except OSError:
         return None
     return header if read_elf_identity(header) is not None else None

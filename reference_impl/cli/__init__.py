@@ -13,10 +13,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from reference_impl import __version__
 from reference_impl.errors import ExitCode, PerennialError
+from reference_impl.policy import PolicySet, default_policies, load_policies
 
 BUILTIN_COMMANDS: dict[str, str] = {
     "policy": "policy",
@@ -81,6 +83,18 @@ def add_command(
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     return parser
+
+
+def add_policies_option(parser: Any) -> None:
+    """Add ``--policies DIR`` to a parser or argument group (read with :func:`policies_from`)."""
+    parser.add_argument(
+        "--policies", type=Path, metavar="DIR", help="read another policy directory"
+    )
+
+
+def policies_from(args: Any) -> PolicySet:
+    """The policy data ``--policies`` names, or the shipped data without it."""
+    return load_policies(args.policies) if args.policies else default_policies()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
-from reference_impl.cli import add_command
+from reference_impl.cli import add_command, add_policies_option, policies_from
 from reference_impl.errors import ExitCode, PolicyError
 from reference_impl.index import IndexPolicy, check_upload
-from reference_impl.policy import GlibcVersion, default_policies, load_policies
+from reference_impl.policy import GlibcVersion
 from reference_impl.tags import shown
 
 
@@ -61,9 +60,7 @@ def register(subparsers: Any) -> None:
     rules.add_argument(
         "--allow-uppercase", action="store_true", help="accept tags not written in lowercase"
     )
-    parser.add_argument(
-        "--policies", type=Path, metavar="DIR", help="read another policy directory"
-    )
+    add_policies_option(parser)
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.set_defaults(func=_index_check)
 
@@ -83,7 +80,7 @@ def _policy(args: Any) -> IndexPolicy:
 
 
 def _index_check(args: Any) -> int:
-    policies = load_policies(args.policies) if args.policies else default_policies()
+    policies = policies_from(args)
     policy = _policy(args)
     verdicts = [check_upload(subject, policy, policies) for subject in args.subjects]
     malformed = False

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reference_impl.cli import add_command
+from reference_impl.cli import add_command, add_policies_option, policies_from
 from reference_impl.errors import ExitCode, PerennialError
-from reference_impl.policy import Baseline, PolicySet, default_policies, load_policies
+from reference_impl.policy import Baseline, load_policies
 from reference_impl.policy.diff import describe, diff_baselines, version_order
 from reference_impl.policy.verify import load_observations, verify
 
@@ -17,9 +17,7 @@ from reference_impl.policy.verify import load_observations, verify
 def register(subparsers: Any) -> None:
     """Add ``policy`` and its subcommands."""
     parser = add_command(subparsers, "policy", "list, show, compare and verify the baselines")
-    parser.add_argument(
-        "--policies", type=Path, metavar="DIR", help="read another policy directory"
-    )
+    add_policies_option(parser)
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", help="every baseline with its glibc and aliases")
@@ -56,12 +54,8 @@ def register(subparsers: Any) -> None:
     check.set_defaults(func=_verify)
 
 
-def _policies(args: argparse.Namespace) -> PolicySet:
-    return load_policies(args.policies) if args.policies else default_policies()
-
-
 def _list(args: argparse.Namespace) -> int:
-    policies = _policies(args)
+    policies = policies_from(args)
     if args.json:
         rows = [
             {
@@ -112,7 +106,7 @@ def baseline_as_json(baseline: Baseline, arches: tuple[str, ...]) -> dict[str, A
 
 
 def _show(args: argparse.Namespace) -> int:
-    policies = _policies(args)
+    policies = policies_from(args)
     baseline = policies.baseline(args.name)
     arches = baseline.architectures
     if args.arch:
@@ -142,7 +136,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    policies = _policies(args)
+    policies = policies_from(args)
     old_policies = load_policies(args.old_policies) if args.old_policies else policies
     diff = diff_baselines(old_policies.baseline(args.old), policies.baseline(args.new))
     print("\n".join(describe(diff)))
@@ -150,7 +144,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    policies = _policies(args)
+    policies = policies_from(args)
     mismatches, coverage = verify(policies, load_observations(args.evidence, policies))
     by_baseline: dict[str, list[str]] = {}
     for entry in coverage:

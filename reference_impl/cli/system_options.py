@@ -10,14 +10,15 @@ machine, so no override is consulted unless ``--override`` names one
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from reference_impl.cli import add_policies_option, policies_from
 from reference_impl.errors import SystemProbeError
 from reference_impl.override import Override, find_override, load_override
-from reference_impl.policy import PolicySet, default_policies, load_policies
-from reference_impl.system import Libc, TargetSystem, detect
+from reference_impl.policy import PolicySet
+from reference_impl.system import ELF_HEADER_SIZE, Libc, TargetSystem, detect
 from reference_impl.tags import parse_platform_tag, shown
 
 
@@ -66,12 +67,12 @@ def add_system_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--no-override", action="store_true", help="do not consult the running _manylinux"
     )
-    group.add_argument("--policies", type=Path, metavar="DIR", help="read another policy directory")
+    add_policies_option(group)
 
 
 def describe_system(args: Any) -> Described:
     """Build the system the options describe (or detect it)."""
-    policies = load_policies(args.policies) if args.policies else default_policies()
+    policies = policies_from(args)
     described = any(value is not None for value in (args.glibc, args.arch, args.libc, args.target))
     if args.target is not None:
         if args.glibc is not None or args.arch is not None or args.libc is not None:
@@ -105,18 +106,11 @@ def _from_options(args: Any, policies: PolicySet) -> TargetSystem:
 def _with_interpreter(system: TargetSystem, path: Path) -> TargetSystem:
     try:
         with path.open("rb") as handle:
-            header = handle.read(64)
+            header = handle.read(ELF_HEADER_SIZE)
     except OSError as error:
         raise SystemProbeError(str(path), error.strerror or "cannot be read") from None
     try:
-        return TargetSystem(
-            arch=system.arch,
-            libc=system.libc,
-            libc_version=system.libc_version,
-            interpreter_bits=system.interpreter_bits,
-            interpreter_elf=header,
-            native=system.native,
-        )
+        return replace(system, interpreter_elf=header)
     except SystemProbeError:
         raise SystemProbeError(
             shown(str(path)), "not an ELF file (no complete ELF header)"

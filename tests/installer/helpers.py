@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reference_impl.system import TargetSystem
+from reference_impl.system import ELF_HEADER_SIZE, TargetSystem
 from reference_impl.tags import PlatformTag, parse_platform_tag
 
 INTERPRETERS = Path(__file__).resolve().parents[2] / "conformance" / "fixtures" / "elf"
@@ -23,4 +23,4 @@ def glibc(version: str, arch: str = "x86_64") -> TargetSystem:
 
 def interpreter(name: str) -> bytes:
     """The first bytes of a crafted stand-in interpreter, e.g. ``armv7l-softfloat``."""
-    return (INTERPRETERS / f"{name}-interpreter").read_bytes()[:64]
+    return (INTERPRETERS / f"{name}-interpreter").read_bytes()[:ELF_HEADER_SIZE]
