@@ -15,6 +15,12 @@ from reference_impl.system import TargetSystem, detect, glibc_version_string, pa
 from .helpers import INTERPRETERS, interpreter, tag
 
 
+def _detect_glibc_2_28(stand_in: str, platform: str) -> TargetSystem:
+    """The system ``detect`` sees with a crafted interpreter and glibc 2.28 reported."""
+    executable = str(INTERPRETERS / f"{stand_in}-interpreter")
+    return detect(confstr=lambda _: "glibc 2.28", platform=platform, executable=executable)
+
+
 @pytest.mark.parametrize(
     ("text", "version"),
     [
@@ -84,15 +90,13 @@ def test_detect_survives_an_unreadable_interpreter(tmp_path: Path) -> None:
     ],
 )
 def test_arch_comes_from_the_interpreter_header(stand_in: str, platform: str, arch: str) -> None:
-    executable = str(INTERPRETERS / f"{stand_in}-interpreter")
-    system = detect(confstr=lambda _: "glibc 2.28", platform=platform, executable=executable)
+    system = _detect_glibc_2_28(stand_in, platform)
     assert system.arch == arch
     assert platform_tags(system)[0].text == f"manylinux_2_28_{arch}"
 
 
 def test_arch_32bit_on_64bit_gets_no_x86_64_tags() -> None:
-    executable = str(INTERPRETERS / "i686-interpreter")
-    system = detect(confstr=lambda _: "glibc 2.28", platform="linux-x86_64", executable=executable)
+    system = _detect_glibc_2_28("i686", "linux-x86_64")
     assert not check(tag("manylinux_2_17_x86_64"), system).compatible
     assert check(tag("manylinux2014_i686"), system).compatible
 
@@ -106,8 +110,7 @@ def test_arch_32bit_on_64bit_gets_no_x86_64_tags() -> None:
     ],
 )
 def test_arch_abi_mismatch_gets_no_tags(stand_in: str, platform: str, refused: str) -> None:
-    executable = str(INTERPRETERS / f"{stand_in}-interpreter")
-    system = detect(confstr=lambda _: "glibc 2.28", platform=platform, executable=executable)
+    system = _detect_glibc_2_28(stand_in, platform)
     assert platform_tags(system) == ()
     assert check(tag(refused), system).clause == "installer.arch-abi"
 

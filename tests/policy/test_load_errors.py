@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from reference_impl.errors import ExitCode, PolicyError
-from reference_impl.policy import load_policies
+from reference_impl.policy import default_policies, load_policies
 
 from .conftest import edit
 
@@ -123,7 +123,7 @@ def test_newer_baseline_missing_a_version_of_an_older_one_is_rejected(policy_cop
     path = policy_copy / "baselines/manylinux_2_26.toml"
     edit(path, 'extends = "manylinux_2_24"\n', "")
     text = path.read_text()
-    full = load_policies(Path(__file__).parents[2] / "policies").baseline("manylinux_2_26")
+    full = default_policies().baseline("manylinux_2_26")
     lines = ["[add]", f"architectures = {list(full.architectures)!r}".replace("'", '"')]
     lines.append(f"libraries = {sorted(full.libraries)!r}".replace("'", '"'))
     for arch in full.architectures:
