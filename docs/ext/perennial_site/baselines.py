@@ -15,6 +15,7 @@ from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from perennial_site import build, data
+from reference_impl.policy.diff import BaselineDiff, diff_baselines, version_order
 
 BASELINES_DIR = "docs/generated/baselines"
 
@@ -27,20 +28,14 @@ def baseline_link(name: str) -> nodes.Node:
     return build.link(baseline_doc(name), "", build.literal(name))
 
 
-def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Numeric parts compare as numbers (2.9 < 2.10); names such as TM_1 sort after them."""
-    return tuple(
-        (0, int(p)) if p.isdigit() else (1, p) for p in version.replace("_", ".").split(".")
-    )
-
-
 def sorted_versions(versions: Iterable[str]) -> list[str]:
-    return sorted(versions, key=version_key)
+    """Numeric parts compare as numbers (2.9 < 2.10); names such as TM_1 sort after them."""
+    return sorted(versions, key=version_order)
 
 
 def newest_numeric(versions: Iterable[str]) -> str | None:
     numeric = [v for v in versions if all(p.isdigit() for p in v.split("."))]
-    return max(numeric, key=version_key) if numeric else None
+    return max(numeric, key=version_order) if numeric else None
 
 
 def grouped_by_arch(
@@ -60,8 +55,12 @@ def grouped_by_arch(
 
 
 def versions_cell(versions: Iterable[str]) -> nodes.Node:
-    ordered = sorted_versions(versions)
-    return build.para(*build.joined((build.literal(v) for v in ordered), " "), classes=["versions"])
+    return build.literals(sorted_versions(versions), classes=["versions"])
+
+
+def legacy_names(baseline: Any) -> list[str]:
+    """The legacy alias names of a baseline (``manylinux2014``), whatever the architecture."""
+    return sorted(set(baseline.aliases.values()))
 
 
 def dist_arches(dist: Any, baseline: Any) -> str:
@@ -89,32 +88,36 @@ def previous_of(policies: Any, baseline: Any) -> Any | None:
     return policies.baselines[index - 1] if index else None
 
 
+def by_glibc(dists: Iterable[Any]) -> list[Any]:
+    """Distribution releases, oldest glibc first, then by name and release."""
+    return sorted(dists, key=lambda d: (d.glibc, d.name, d.release))
+
+
+def users_of(policies: Any, baseline: Any) -> list[Any]:
+    """The releases a baseline's wheels run on, build images left out, oldest glibc first."""
+    return by_glibc(d for d in policies.covered_by(baseline) if not d.build_image)
+
+
 def lost_distributions(policies: Any, b: Any, previous: Any) -> list[str]:
     """Releases the previous baseline covers and this one does not, oldest glibc first."""
     now = {d.id for d in policies.covered_by(b)}
-    return [
-        d.title
-        for d in sorted(policies.covered_by(previous), key=lambda d: (d.glibc, d.name, d.release))
-        if not d.build_image and d.id not in now
-    ]
+    return [d.title for d in users_of(policies, previous) if d.id not in now]
 
 
-def symbol_delta(new: Any, old: Any) -> list[tuple[list[str], str, list[str], list[str]]]:
-    """(architectures, family, added, removed) rows, architectures grouped when equal."""
+def symbol_delta(diff: BaselineDiff) -> list[tuple[list[str], str, list[str], list[str]]]:
+    """(architectures, family, added, removed) rows of a diff, architectures grouped when equal."""
     rows: list[tuple[list[str], str, list[str], list[str]]] = []
-    families = sorted(
-        {f for sv in (new.symbol_versions, old.symbol_versions) for a in sv.values() for f in a}
-    )
-    arches = [a for a in new.architectures if a in old.architectures]
+    changes = (diff.versions_added, diff.versions_removed)
+    families = sorted({f for per_arch in changes for fams in per_arch.values() for f in fams})
+    arches = [a for a in diff.new.architectures if a in diff.old.architectures]
     for family in families:
-        per_arch = {}
-        for arch in arches:
-            now = new.symbol_versions.get(arch, {}).get(family, frozenset())
-            before = old.symbol_versions.get(arch, {}).get(family, frozenset())
-            per_arch[arch] = (frozenset(now - before), frozenset(before - now))
+        per_arch = {
+            arch: tuple(change.get(arch, {}).get(family, ()) for change in changes)
+            for arch in arches
+        }
         for members, (added, removed) in grouped_by_arch(per_arch, arches):
             if added or removed:
-                rows.append((members, family, sorted_versions(added), sorted_versions(removed)))
+                rows.append((members, family, list(added), list(removed)))
     return rows
 
 
@@ -198,8 +201,7 @@ class BaselineDirective(PolicyDirective):
 
     def _distributions(self, policies: Any, b: Any) -> nodes.Node:
         section = build.section("Distributions it covers", "distributions")
-        dists = sorted(policies.covered_by(b), key=lambda d: (d.glibc, d.name, d.release))
-        users = [d for d in dists if not d.build_image]
+        users = users_of(policies, b)
         section += build.para(
             f"{len(users)} observed distribution releases have glibc {b.glibc} or newer on at "
             "least one of this baseline's architectures. Support dates are as recorded in "
@@ -241,9 +243,7 @@ class BaselineDirective(PolicyDirective):
             f"A wheel may link against these {len(b.libraries)} system libraries without "
             "bundling them; every other library it needs must be bundled under a unique name."
         )
-        section += build.para(
-            *build.joined((build.literal(s) for s in sorted(b.libraries)), " "), classes=["sonames"]
-        )
+        section += build.literals(sorted(b.libraries), classes=["sonames"])
         return section
 
     def _symbols(self, policies: Any, b: Any) -> nodes.Node:
@@ -290,10 +290,7 @@ class BaselineDirective(PolicyDirective):
             "though their version is allowed, so a wheel may not use them."
         )
         rows = [
-            [
-                build.literal(soname),
-                build.para(*build.joined((build.literal(s) for s in sorted(symbols)), " ")),
-            ]
+            [build.literal(soname), build.literals(sorted(symbols))]
             for soname, symbols in sorted(b.forbidden_symbols.items())
         ]
         section += build.table(["library", "symbols"], rows)
@@ -305,31 +302,29 @@ class BaselineDirective(PolicyDirective):
             section += build.para("This is the oldest baseline: everything above is its own.")
             return section
         section += build.para("Compared with ", baseline_link(previous.name), ":")
+        diff = diff_baselines(previous, b)
         facts: list[nodes.Node] = []
-        for label, now, before in (
-            ("architectures", set(b.architectures), set(previous.architectures)),
-            ("libraries", set(b.libraries), set(previous.libraries)),
+        for label, added, removed in (
+            ("architectures", sorted(diff.architectures_added), sorted(diff.architectures_removed)),
+            ("libraries", diff.libraries_added, diff.libraries_removed),
         ):
-            added, removed = sorted(now - before), sorted(before - now)
             if added:
                 facts.append(
-                    build.para(f"Adds {label}: ", *build.joined(build.literal(x) for x in added))
+                    build.para(f"Adds {label}: ", *build.joined(map(build.literal, added)))
                 )
             if removed:
                 facts.append(
-                    build.para(
-                        f"Removes {label}: ", *build.joined(build.literal(x) for x in removed)
-                    )
+                    build.para(f"Removes {label}: ", *build.joined(map(build.literal, removed)))
                 )
         lost = lost_distributions(policies, b, previous)
         if lost:
             facts.append(build.para("No longer covers: ", ", ".join(lost)))
-        for arch in b.architectures:
-            if b.isa.get(arch) != previous.isa.get(arch) and arch in previous.architectures:
+        for arch in b.architectures:  # an architecture this baseline drops has no level to show
+            if arch in diff.isa_changed:
+                before, after = diff.isa_changed[arch]
                 facts.append(
                     build.para(
-                        f"Highest ISA level on {arch}: "
-                        f"{previous.isa.get(arch, 'none')} → {b.isa.get(arch, 'none')}"
+                        f"Highest ISA level on {arch}: {before or 'none'} → {after or 'none'}"
                     )
                 )
         if facts:
@@ -338,12 +333,10 @@ class BaselineDirective(PolicyDirective):
             [
                 ", ".join(arches),
                 family,
-                build.para(*build.joined((build.literal(v) for v in added), " ")) if added else "—",
-                build.para(*build.joined((build.literal(v) for v in removed), " "))
-                if removed
-                else "—",
+                build.literals(added) if added else "—",
+                build.literals(removed) if removed else "—",
             ]
-            for arches, family, added, removed in symbol_delta(b, previous)
+            for arches, family, added, removed in symbol_delta(diff)
         ]
         if rows:
             section += build.table(
@@ -393,8 +386,7 @@ class OverviewDirective(PolicyDirective):
         policies = self.policies()
         rows = []
         for b in policies.baselines:
-            aliases = sorted(set(b.aliases.values()))
-            users = [d for d in policies.covered_by(b) if not d.build_image]
+            aliases = legacy_names(b)
             rows.append(
                 [
                     baseline_link(b.name),
@@ -402,7 +394,7 @@ class OverviewDirective(PolicyDirective):
                     build.joined(build.literal(a) for a in aliases) if aliases else "—",
                     ", ".join(b.architectures),
                     b.based_on,
-                    str(len(users)),
+                    str(len(users_of(policies, b))),
                 ]
             )
         intro = build.para(

@@ -112,6 +112,13 @@ def joined(parts: Iterable[nodes.Node], separator: str = ", ") -> list[nodes.Nod
     return out
 
 
+def literals(
+    values: Iterable[str], separator: str = " ", *, classes: Sequence[str] = ()
+) -> nodes.paragraph:
+    """A paragraph of code-formatted values (sonames, versions, symbols), in the given order."""
+    return para(*joined((literal(v) for v in values), separator), classes=classes)
+
+
 def resolve_links(builder: Any, doctree: nodes.document, fromdoc: str) -> None:
     """Turn every :class:`data_link` into a relative URI for the page being written."""
     for node in list(doctree.findall(data_link)):

@@ -15,10 +15,10 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
+from conformance.cases import AUDIENCES
 from conformance.clauses import LEVELS
 from perennial_site import build, data
 
-AUDIENCES = ("installer", "index", "auditor")
 AUDIENCE_TITLES = {
     "installer": "Installers",
     "index": "Indexes",

@@ -12,8 +12,10 @@ from pathlib import Path
 
 from sphinx.application import Sphinx
 
+from conformance.cases import AUDIENCES
 from perennial_site import data
-from perennial_site.cases import AUDIENCE_TITLES, AUDIENCES
+from perennial_site.baselines import legacy_names
+from perennial_site.cases import AUDIENCE_TITLES
 
 GENERATED = "docs/generated"
 
@@ -32,7 +34,7 @@ def pages(app: Sphinx) -> dict[str, str]:
             f"```{{toctree}}\n:hidden:\n\n{toctree}\n```\n"
         )
         for b in baselines:
-            aliases = sorted(set(b.aliases.values()))
+            aliases = legacy_names(b)
             title = f"{b.name} ({', '.join(aliases)})" if aliases else b.name
             out[f"baselines/{b.name}.md"] = f"# {title}\n\n```{{baseline}} {b.name}\n```\n"
     for audience in AUDIENCES:

@@ -17,12 +17,12 @@ class SiteFactsDirective(SphinxDirective):
         data.note(self.env, "policies", "cases", "results", "spec")
         site = data.get(self.env.app)
         facts: list[nodes.Node] = []
-        if site.policies is not None:
-            baselines = site.policies.baselines
+        policies = site.policies
+        if policies is not None:
             facts.append(
                 build.para(
-                    f"{len(baselines)} baselines, glibc {baselines[0].glibc} to "
-                    f"{baselines[-1].glibc}, on {len(site.policies.architectures)} architectures"
+                    f"{len(policies.baselines)} baselines, glibc {policies.oldest.glibc} to "
+                    f"{policies.newest.glibc}, on {len(policies.architectures)} architectures"
                 )
             )
         try:

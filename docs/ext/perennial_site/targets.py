@@ -15,13 +15,15 @@ from perennial_site import build
 from perennial_site.baselines import (
     PolicyDirective,
     baseline_link,
+    by_glibc,
     date,
     lost_distributions,
     newest_numeric,
     previous_of,
     sorted_versions,
-    symbol_delta,
+    users_of,
 )
+from reference_impl.policy.diff import BaselineDiff, diff_baselines
 
 
 def newest_covering(policies: Any, dist: Any) -> Any | None:
@@ -39,10 +41,7 @@ class DistributionTableDirective(PolicyDirective):
 
     def run(self) -> list[nodes.Node]:
         policies = self.policies()
-        dists = sorted(
-            (d for d in policies.distributions if not d.build_image),
-            key=lambda d: (d.glibc, d.name, d.release),
-        )
+        dists = by_glibc(d for d in policies.distributions if not d.build_image)
         rows = []
         for d in dists:
             newest = newest_covering(policies, d)
@@ -82,20 +81,21 @@ class TradeoffsDirective(PolicyDirective):
         rows = []
         for b in policies.baselines:
             previous = previous_of(policies, b)
-            users = [d for d in policies.covered_by(b) if not d.build_image]
             if previous is None:
                 gains: build.Cell = "the oldest baseline"
                 loses: build.Cell = "—"
             else:
-                gains = self._gains(b, previous)
+                diff = diff_baselines(previous, b)
+                gains = self._gains(diff)
                 lost = lost_distributions(policies, b, previous)
-                dropped = sorted(set(previous.architectures) - set(b.architectures))
+                dropped = sorted(diff.architectures_removed)
                 parts = []
                 if lost:
                     parts.append(", ".join(lost))
                 if dropped:
                     parts.append("architectures " + ", ".join(dropped))
                 loses = "; ".join(parts) or "nothing observed"
+            users = users_of(policies, b)
             rows.append([baseline_link(b.name), str(b.glibc), str(len(users)), gains, loses])
         return [
             build.table(
@@ -111,16 +111,17 @@ class TradeoffsDirective(PolicyDirective):
             )
         ]
 
-    def _gains(self, b: Any, previous: Any) -> build.Cell:
+    def _gains(self, diff: BaselineDiff) -> build.Cell:
         newest: dict[str, set[str]] = {}
-        for _arches, family, added, _removed in symbol_delta(b, previous):
-            newest.setdefault(family, set()).update(added)
+        for families in diff.versions_added.values():
+            for family, added in families.items():
+                newest.setdefault(family, set()).update(added)
         parts: list[nodes.Node] = []
         for family in sorted(newest):
             top = newest_numeric(newest[family]) or sorted_versions(newest[family])[-1]
             parts.append(build.literal(f"{family}_{top}"))
-        added_arches = sorted(set(b.architectures) - set(previous.architectures))
-        added_libs = sorted(set(b.libraries) - set(previous.libraries))
+        added_arches = sorted(diff.architectures_added)
+        added_libs = diff.libraries_added
         text = []
         if added_arches:
             text.append(nodes.Text("; architectures " + ", ".join(added_arches)))
