@@ -11,7 +11,7 @@ and ``.data``, placed a page further in memory as linkers do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from conformance.craft import constants as c
 from conformance.craft.arches import ARCHES, Arch
@@ -76,14 +76,11 @@ class ElfSpec:
             base = ARCHES[self.arch]
         except KeyError:
             raise ElfSpecError(f"unknown arch {self.arch!r}; known: {sorted(ARCHES)}") from None
-        return Arch(
-            base.key,
-            base.bits,
-            base.endian,
-            base.machine if self.machine is None else self.machine,
-            base.flags if self.flags is None else self.flags,
-            base.interp if self.interp is None else self.interp,
-            base.page,
+        return replace(
+            base,
+            machine=base.machine if self.machine is None else self.machine,
+            flags=base.flags if self.flags is None else self.flags,
+            interp=base.interp if self.interp is None else self.interp,
         )
 
 
@@ -406,7 +403,7 @@ def build_elf(spec: ElfSpec) -> bytes:
         (c.DT_GNU_HASH, ".gnu.hash"),
         (c.DT_STRTAB, ".dynstr"),
         (c.DT_SYMTAB, ".dynsym"),
-        (c.DT_STRSZ, -1),
+        (c.DT_STRSZ, len(dynstr.data)),  # every string is in .dynstr by now
         (c.DT_SYMENT, layout.Sym.size),
     ]
     if versioned:
@@ -594,8 +591,6 @@ def _dynamic_records(
             number = dynstr.add(value)
         elif isinstance(value, str):
             number = by_name[value].addr
-        elif tag == c.DT_STRSZ:
-            number = len(dynstr.data)
         else:
             number = value
         records.append(layout.Dyn.pack(d_tag=tag, d_val=number))

@@ -45,10 +45,6 @@ class Struct:
         values = self._codec.unpack_from(data, offset)
         return dict(zip((name for name, _ in self.fields), values, strict=True))
 
-    def with_endian(self, endian: str) -> Struct:
-        """The same record in another byte order."""
-        return Struct(self.name, self.fields, endian)
-
 
 def _fields(spec: str) -> tuple[tuple[str, str], ...]:
     """``"e_type:H e_machine:H"`` -> field tuples; keeps the declarations below readable."""

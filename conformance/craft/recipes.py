@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from conformance.craft.damage import damage
 from conformance.craft.elf import ElfSpec, ElfSpecError, Symbol, build_elf
 from conformance.craft.wheel import Alias, Member, WheelSpec
 
@@ -41,7 +42,8 @@ ELF_KEYS = {
     "flags",
     "broken",
 }
-SYMBOL_KEYS = {"name", "version", "defined", "binding", "type", "library", "default_version"}
+# A symbol table is passed to Symbol(**entry) as it is, so its keys are Symbol's fields.
+SYMBOL_KEYS = {f.name for f in fields(Symbol)}
 WHEEL_KEYS = {
     "description",
     "name",
@@ -97,7 +99,6 @@ class WheelRecipe:
     """A named wheel fixture (``raw`` set: not a zip at all, just these bytes)."""
 
     name: str
-    source: Path
     spec: WheelSpec
     raw: bytes | None = None
     description: str = ""
@@ -207,11 +208,11 @@ def load_elf_recipe(path: Path) -> ElfRecipe:
     table = _elf_table(path)
     broken = None
     if "broken" in table:
-        damage = dict(table.pop("broken"))
-        _check_keys(source, "broken: ", damage, {"kind", "size"})
-        if damage.get("kind") not in BREAKS:
+        given = dict(table.pop("broken"))
+        _check_keys(source, "broken: ", given, {"kind", "size"})
+        if given.get("kind") not in BREAKS:
             raise RecipeError(source, f"broken.kind must be one of {BREAKS}")
-        broken = Breakage(damage["kind"], int(damage.get("size", 0)))
+        broken = Breakage(given["kind"], int(given.get("size", 0)))
     description = str(table.pop("description", ""))
     spec = elf_spec_from_table(source, table)
     return ElfRecipe(_check_name(path), path, spec, broken, description)
@@ -259,7 +260,6 @@ def load_wheel_recipe(path: Path, elves: Mapping[str, ElfRecipe]) -> WheelRecipe
     raw = table.get("raw")
     return WheelRecipe(
         _check_name(path),
-        path,
         spec,
         None if raw is None else str(raw).encode(),
         str(table.get("description", "")),
@@ -302,8 +302,6 @@ def _member(
 
 def build_elf_recipe(recipe: ElfRecipe) -> bytes:
     """The fixture's bytes: the valid file, then the recipe's damage if it has any."""
-    from conformance.craft.damage import damage
-
     try:
         data = build_elf(recipe.spec)
     except ElfSpecError as error:

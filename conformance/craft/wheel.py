@@ -36,6 +36,11 @@ class Member:
     deflate_zeros: int = 0  # if set, the member is this many zero bytes, deflated
     declared_size: int | None = None
 
+    @property
+    def content(self) -> bytes:
+        """What the member really holds once inflated (its CRC and RECORD digest are of this)."""
+        return bytes(self.deflate_zeros) if self.deflate_zeros else self.data
+
 
 @dataclass(frozen=True)
 class Alias:
@@ -143,11 +148,11 @@ def build_zip(members: tuple[Member, ...], aliases: tuple[Alias, ...] = ()) -> b
     for member in members:
         if member.deflate_zeros:
             payload, method = deflate_zeros(member.deflate_zeros), DEFLATED
-            real_size, crc = member.deflate_zeros, zlib.crc32(bytes(member.deflate_zeros))
         else:
             payload, method = member.data, STORED
-            real_size, crc = len(member.data), zlib.crc32(member.data)
-        size = real_size if member.declared_size is None else member.declared_size
+        content = member.content
+        crc = zlib.crc32(content)
+        size = len(content) if member.declared_size is None else member.declared_size
         name = member.path.encode()
         zip64 = size >= ZIP64_MARKER
         extra = b""
@@ -212,8 +217,8 @@ def build_wheel(spec: WheelSpec) -> bytes:
     if spec.record:
         lines = []
         for m in members:
-            data = bytes(m.deflate_zeros) if m.deflate_zeros else m.data
-            lines.append(f"{m.path},{record_hash(data)},{len(data)}\n")
+            content = m.content
+            lines.append(f"{m.path},{record_hash(content)},{len(content)}\n")
         lines.append(f"{dist_info}/RECORD,,\n")
         members.append(Member(f"{dist_info}/RECORD", "".join(lines).encode()))
     return build_zip(tuple(members), spec.aliases)
