@@ -513,7 +513,7 @@ def _legacy_aliases(baselines: tuple[Baseline, ...]) -> dict[str, LegacyAlias]:
         for arch, name in baseline.aliases.items():
             if name in owner and owner[name] != baseline.name:
                 raise PolicyError(
-                    f"policies/baselines/{baseline.name}.toml",
+                    str(baseline.file),
                     f"key aliases.{name}: alias already belongs to {owner[name]}",
                 )
             owner[name] = baseline.name

@@ -19,7 +19,7 @@ def check_supersets(
 ) -> None:
     """Each baseline must allow at least what the one before it allows, per architecture."""
     for older, newer in pairwise(baselines):
-        where = f"policies/baselines/{newer.name}.toml"
+        where = str(newer.file)
         removed = raw_removals.get(newer.name, {})
         for arch in older.architectures:
             if arch not in newer.architectures and arch not in removed.get("architectures", ()):

@@ -33,7 +33,7 @@ BROKEN = {
         B + "12.toml",
         'manylinux2010 = ["x86_64", "i686"]',
         'manylinux1 = ["x86_64", "i686"]',
-        "key aliases.manylinux1: alias already belongs to manylinux_2_5",
+        "manylinux_2_12.toml: key aliases.manylinux1: alias already belongs to manylinux_2_5",
     ),
     "newer-missing-version": (
         B + "24.toml",
