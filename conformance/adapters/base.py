@@ -16,12 +16,14 @@ from typing import Any
 
 from conformance import systems
 from conformance.cases import Case
-from conformance.systems import Override, SystemProfile
+from conformance.systems import FIXTURES_DIR, Override, SystemProfile
 
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures"
 PYTHON = sys.executable
 """This interpreter, captured at import: in-process adapters patch ``sys.executable`` while
 they pose as another system, and subprocess adapters running meanwhile must not see that."""
+CPYTHON = (3, 11)
+"""The CPython the installer cases are written for (their wheels are tagged cp311): in-process
+adapters pose as it and installers choosing for a target are told it."""
 
 
 class Skip(Exception):

@@ -47,11 +47,10 @@ class Project:
     case_id: str
     name: str
     files: dict[str, str] = field(default_factory=dict)
-    """File name written -> the case's original wheel name (None for the fallback)."""
-    fallback: str | None = None
+    """File name written -> the case's original wheel name (the fallback is not listed)."""
 
 
-def _renamed(wheel: str, name: str) -> str:
+def renamed(wheel: str, name: str) -> str:
     """``demo-1.0-py3-none-TAG.whl`` -> ``NAME-1.0-py3-none-TAG.whl`` (the rest untouched)."""
     parts = wheel.split("-", 1)
     return f"{name}-{parts[1]}" if len(parts) == 2 else f"{name}-{wheel}"
@@ -95,12 +94,11 @@ def build_projects(requests: Sequence[Request], directory: Path) -> dict[str, Pr
         name = project_name(request.case_id)
         project = Project(request.case_id, name)
         for wheel in wheels_of(request):
-            renamed = _renamed(wheel, name)
-            project.files[renamed] = wheel
-            write_wheel(directory, renamed, name, wheel)
+            written = renamed(wheel, name)
+            project.files[written] = wheel
+            write_wheel(directory, written, name, wheel)
         if not any(w.endswith("-any.whl") for w in project.files):
-            project.fallback = f"{name}-{VERSION}-py3-none-any.whl"
-            write_wheel(directory, project.fallback, name, "")
+            write_wheel(directory, f"{name}-{VERSION}-py3-none-any.whl", name, "")
         projects[name] = project
     return projects
 
@@ -118,11 +116,12 @@ def target_environment(root: Path, override: Override) -> dict[str, str]:
 
 
 class Environment(NamedTuple):
-    """One emulated system: its interpreter, the variables to add, where to start the tool."""
+    """Where an installer runs: the interpreter, the variables to add, the working directory
+    (None: inherited)."""
 
     python: Path
     env: dict[str, str]
-    cwd: Path
+    cwd: Path | None
 
 
 class Environments:
@@ -230,6 +229,26 @@ class BlackBoxInstaller(Adapter):
     ) -> tuple[dict[str, str] | None, str]:
         """Run the installer once: project -> chosen file name, or None and its stderr."""
         raise NotImplementedError
+
+    def environment(self, key: tuple[str, str, str], request: Request) -> Environment:
+        """The emulated system of a group, or for a target this interpreter with the running
+        system's override on ``PYTHONPATH``."""
+        if key[0] == "target":
+            env = target_environment(self.environments.root, request.override)
+            return Environment(Path(PYTHON), env, None)
+        assert request.system is not None
+        return self.environments.get(request.system, request.override)
+
+    def run(self, command: Sequence[str], where: Environment) -> subprocess.CompletedProcess[str]:
+        """Run the installer in ``where``, with nothing of this process's settings leaking in."""
+        return subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env=clean_environment(where.env),
+            cwd=where.cwd,
+            timeout=300,
+        )
 
     def answer_all(self, requests: Iterable[Request]) -> dict[str, Outcome]:
         outcomes: dict[str, Outcome] = {}

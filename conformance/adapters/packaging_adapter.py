@@ -18,12 +18,16 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 from unittest import mock
 
-from conformance.adapters.base import Adapter, Request, Skip, skip_if_only_in_working_directory
+from conformance.adapters.base import (
+    CPYTHON,
+    Adapter,
+    Request,
+    Skip,
+    skip_if_only_in_working_directory,
+)
 from conformance.adapters.emulation import override_installed
 from conformance.pins import check_pinned
 from conformance.systems import SystemProfile
-
-PYTHON = (3, 11)
 
 
 def _clear_caches() -> None:
@@ -116,8 +120,8 @@ def select(wheels: list[str], accepted: list[str]) -> str | None:
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     supported = [
-        *tags.cpython_tags(PYTHON, platforms=accepted),
-        *tags.compatible_tags(PYTHON, "cp311", accepted),
+        *tags.cpython_tags(CPYTHON, platforms=accepted),
+        *tags.compatible_tags(CPYTHON, "cp{}{}".format(*CPYTHON), accepted),
     ]
     rank = {tag: index for index, tag in reversed(list(enumerate(supported)))}
     best: tuple[int, tuple[int], str] | None = None

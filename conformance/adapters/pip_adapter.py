@@ -12,20 +12,14 @@ pip); for a target it gets
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from conformance.adapters.base import PYTHON, AdapterError, Outcome, Request
-from conformance.adapters.blackbox import (
-    BlackBoxInstaller,
-    clean_environment,
-    group_key,
-    target_environment,
-)
+from conformance.adapters.base import CPYTHON, AdapterError, Outcome, Request
+from conformance.adapters.blackbox import BlackBoxInstaller, Environment, group_key
 from conformance.pins import check_pinned
 
 
@@ -43,36 +37,32 @@ class PipAdapter(BlackBoxInstaller):
     def version(self) -> str:
         return check_pinned("pip")
 
-    def _command(
-        self, key: tuple[str, str, str], requests: Sequence[Request]
-    ) -> tuple[list[str], dict[str, str], Path | None]:
-        """The pip command, its environment and its working directory (None: inherited)."""
+    def _pip(self, key: tuple[str, str, str], request: Request) -> tuple[list[str], Environment]:
+        """``python -m pip`` with its general options, and where it runs."""
+        where = self.environment(key, request)
         if key[0] == "system":
-            emulated = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
-            env = {**emulated.env, "PERENNIAL_POSE_EXECUTABLE": "1"}
-            return [str(emulated.python), "-m", "pip"], clean_environment(env), emulated.cwd
-        env = target_environment(self.environments.root, requests[0].override)
-        return [PYTHON, "-m", "pip"], clean_environment(env), None
+            where = where._replace(env={**where.env, "PERENNIAL_POSE_EXECUTABLE": "1"})
+        command = [str(where.python), "-m", "pip", "--isolated", "--disable-pip-version-check"]
+        return command, where
 
     def _target_options(self, key: tuple[str, str, str]) -> list[str]:
         if key[0] != "target":
             return []
-        return ["--platform", key[1], "--python-version", "3.11", "--implementation", "cp"]
+        version = ".".join(map(str, CPYTHON))
+        return ["--platform", key[1], "--python-version", version, "--implementation", "cp"]
 
     def choose(
         self, key: tuple[str, str, str], requests: Sequence[Request], links: Path, names: list[str]
     ) -> tuple[dict[str, str] | None, str]:
-        command, env, cwd = self._command(key, requests)
+        command, where = self._pip(key, requests[0])
         report = links / "report.json"
         command += [
-            "--isolated", "--disable-pip-version-check", "--no-cache-dir", "--no-color",
+            "--no-cache-dir", "--no-color",
             "install", "--dry-run", "--ignore-installed", "--no-deps", "--quiet",
             "--report", str(report), "--no-index", "--find-links", str(links),
             "--only-binary=:all:", *self._target_options(key), *names,
         ]  # fmt: skip
-        done = subprocess.run(
-            command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300
-        )
+        done = self.run(command, where)
         if done.returncode != 0:
             return None, done.stderr or f"pip exited {done.returncode}"
         chosen = {}
@@ -93,12 +83,9 @@ class PipAdapter(BlackBoxInstaller):
 
     def _tags(self, request: Request) -> Outcome:
         key = group_key(request)
-        command, env, cwd = self._command(key, [request])
-        command += ["--isolated", "--disable-pip-version-check", "--no-color", "debug", "--verbose"]
-        command += self._target_options(key)
-        done = subprocess.run(
-            command, capture_output=True, text=True, env=env, cwd=cwd, timeout=300
-        )
+        command, where = self._pip(key, request)
+        command += ["--no-color", "debug", "--verbose", *self._target_options(key)]
+        done = self.run(command, where)
         if done.returncode != 0:
             return Outcome.output(self.failure(done.stderr))
         return Outcome.output({"tags": platform_tags(done.stdout)})

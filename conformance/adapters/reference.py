@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters.base import Adapter, Request
+from conformance.adapters.base import CPYTHON, Adapter, Request
 from conformance.systems import OVERRIDE_LOCATIONS, override_source
 from conformance.systems import Override as OverrideBehaviour
 
-PYTHON_PAIRS = (("cp311", "cp311"), ("cp311", "abi3"), ("cp311", "none"), ("py3", "none"))
-"""What a CPython 3.11 interpreter supports, most specific first (abi3 and py3 included)."""
+_CP = "cp{}{}".format(*CPYTHON)
+PYTHON_PAIRS = ((_CP, _CP), (_CP, "abi3"), (_CP, "none"), ("py3", "none"))
+"""What the cases' CPython supports, most specific first (abi3 and py3 included)."""
 
 
 class ReferenceAdapter(Adapter):

@@ -16,12 +16,8 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from conformance.adapters.base import PYTHON, AdapterError, Outcome, Request
-from conformance.adapters.blackbox import (
-    BlackBoxInstaller,
-    clean_environment,
-    target_environment,
-)
+from conformance.adapters.base import CPYTHON, PYTHON, AdapterError, Outcome, Request
+from conformance.adapters.blackbox import BlackBoxInstaller, renamed
 from conformance.pins import check_pinned
 
 
@@ -60,44 +56,24 @@ class UvAdapter(BlackBoxInstaller):
     ) -> tuple[dict[str, str] | None, str]:
         target = links / "target"
         cache = links / "cache"
-        env: dict[str, str] = {}
-        cwd: Path | None = None
+        where = self.environment(key, requests[0])
         command = [
             uv_binary(), "pip", "install", "--no-config", "--offline", "--no-index",
             "--find-links", str(links), "--cache-dir", str(cache), "--target", str(target),
             "--no-deps", "--only-binary", ":all:", "--quiet",
         ]  # fmt: skip
         if key[0] == "target":
-            command += ["--python-platform", key[1], "--python-version", "3.11"]
-            command += ["--python", PYTHON]
-            env = target_environment(self.environments.root, requests[0].override)
-        else:
-            emulated = self.environments.get(requests[0].system, requests[0].override)  # type: ignore[arg-type]
-            env, cwd = emulated.env, emulated.cwd
-            command += ["--python", str(emulated.python)]
-        command += names
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            env=clean_environment(env),
-            cwd=cwd,
-            timeout=300,
-        )
+            version = ".".join(map(str, CPYTHON))
+            command += ["--python-platform", key[1], "--python-version", version]
+        command += ["--python", str(where.python), *names]
+        done = self.run(command, where)
         if done.returncode != 0:
             return None, done.stderr or f"uv exited {done.returncode}"
         chosen = {}
         for name in names:
             module = target / name / "__init__.py"
             if module.exists():
+                # The module records the case's wheel; the fallback records nothing.
                 origin = ast.literal_eval(module.read_text().split("=", 1)[1].strip())
-                chosen[name] = _written_name(origin, name)
+                chosen[name] = renamed(origin, name) if origin else ""
         return chosen, ""
-
-
-def _written_name(origin: str, name: str) -> str:
-    """The file name the blackbox module gave the case's wheel (the fallback has no origin)."""
-    if not origin:
-        return ""
-    parts = origin.split("-", 1)
-    return f"{name}-{parts[1]}" if len(parts) == 2 else f"{name}-{origin}"
