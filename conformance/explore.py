@@ -11,9 +11,11 @@ the input and the disagreement is reported. One shrunk example per peer and oper
 
 from __future__ import annotations
 
+import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, find, settings
@@ -25,8 +27,8 @@ from conformance.adapters.base import Adapter, Outcome, Request
 from conformance.divergences import Pattern, load_divergences
 from conformance.systems import FIXTURES_DIR, SystemProfile, load_overrides
 
-MACHINES = ("x86_64", "i686", "aarch64", "armv7l", "ppc64", "ppc64le", "s390x", "riscv64",
-            "loongarch64", "legv8le", "mips64")  # fmt: skip
+UNKNOWN_MACHINES = ("legv8le", "mips64")
+"""Machines no manylinux tag names, explored beside the policy data's architectures."""
 SUFFIXES = ("", "-centos", ".9000", "-2014.11", " extra")
 OPERATIONS = ("installer.compatible", "tag.parse", "index.check")
 
@@ -54,19 +56,44 @@ class Disagreement:
         )
 
 
-def _interpreter(machine: str, bits: int) -> str | None:
+# The architectures and legacy names come from the policy data: they shape the generated
+# inputs only, never the answer expected for them.
+
+
+@cache
+def _pointer_bits() -> Mapping[str, int]:
+    """Every architecture of the policy data, with its pointer size."""
+    from reference_impl.policy import default_policies
+
+    return {name: arch.bits for name, arch in default_policies().architectures.items()}
+
+
+@cache
+def _legacy_names() -> tuple[str, ...]:
+    """``manylinux1``, ``manylinux2010``, ... as the policy data lists them."""
+    from reference_impl.policy import default_policies
+
+    aliases = default_policies().legacy_aliases.values()
+    return tuple(dict.fromkeys(alias.name for alias in aliases))
+
+
+def _machines() -> tuple[str, ...]:
+    return (*_pointer_bits(), *UNKNOWN_MACHINES)
+
+
+def _interpreter(machine: str) -> str | None:
     name = f"{machine}-interpreter"
     return name if (FIXTURES_DIR / "elf" / name).exists() else None
 
 
 @st.composite
 def systems(draw: st.DrawFn) -> SystemProfile:
-    machine = draw(st.sampled_from(MACHINES))
+    machine = draw(st.sampled_from(_machines()))
     libc = draw(st.sampled_from(("glibc", "glibc", "glibc", "musl", "none")))
     major = draw(st.integers(1, 3))
     minor = draw(st.integers(0, 50))
     suffix = draw(st.sampled_from(SUFFIXES))
-    bits = 32 if machine in ("i686", "armv7l") else 64
+    bits = _pointer_bits().get(machine, 64)
     confstr = f"glibc {major}.{minor}{suffix}" if libc == "glibc" else None
     return SystemProfile(
         name="explored",
@@ -76,7 +103,7 @@ def systems(draw: st.DrawFn) -> SystemProfile:
         bits=bits,
         confstr=confstr,
         musl="1.2" if libc == "musl" else None,
-        interpreter=_interpreter(machine, bits),
+        interpreter=_interpreter(machine),
     )
 
 
@@ -90,14 +117,14 @@ def tags(draw: st.DrawFn, system: SystemProfile | None = None) -> str:
     """A tag, usually for the system's own architecture and near its glibc when one is given."""
     kind = draw(st.sampled_from(("perennial", "perennial", "perennial", "legacy", "linux")))
     own = system.machine if system is not None else "x86_64"
-    arch = draw(st.sampled_from((own, own, own, *MACHINES, "armv8l", "x86_64_v3", "")))
+    arch = draw(st.sampled_from((own, own, own, *_machines(), "armv8l", "x86_64_v3", "")))
     major, minor = 2, 17
     if system is not None and system.glibc_text:
         found = re.match(r"([0-9]+)\.([0-9]+)", system.glibc_text)
         if found:
             major, minor = int(found[1]), int(found[2])
     if kind == "legacy":
-        name = draw(st.sampled_from(("manylinux1", "manylinux2010", "manylinux2014")))
+        name = draw(st.sampled_from(_legacy_names()))
         tag = f"{name}_{arch}"
     elif kind == "linux":
         tag = f"linux_{arch}"
@@ -210,7 +237,7 @@ def _search(
                 phases=(Phase.generate, Phase.shrink),
                 suppress_health_check=list(HealthCheck),
             ),
-            random=None if seed == 0 else __import__("random").Random(seed),
+            random=None if seed == 0 else random.Random(seed),
         )
     except NoSuchExample:
         return None
