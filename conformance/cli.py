@@ -17,7 +17,7 @@ from typing import Any
 
 from conformance.adapters import ADAPTERS
 from conformance.adapters.base import AdapterError
-from conformance.cases import Case, CaseError, load_cases
+from conformance.cases import AUDIENCES, Case, CaseError, load_cases
 from conformance.clauses import ClauseError
 from conformance.divergences import DivergenceError
 from conformance.results import RESULTS_DIR, ResultsError, load_results
@@ -43,7 +43,7 @@ def register(subparsers: Any) -> None:
     )
 
     listing = add_command(commands, "list", "list the cases")
-    listing.add_argument("--audience", choices=("installer", "index", "auditor"))
+    listing.add_argument("--audience", choices=AUDIENCES)
     listing.add_argument("--json", action="store_true", help="print the cases as JSON")
     listing.set_defaults(func=_guarded(_list))
 
@@ -65,7 +65,7 @@ def register(subparsers: Any) -> None:
     source.add_argument("--server", help="a long-lived JSON-lines protocol server command")
     run.add_argument("--out", type=Path, default=RESULTS_DIR, help="results directory")
     run.add_argument("--no-write", action="store_true", help="do not write results files")
-    run.add_argument("--audience", choices=("installer", "index", "auditor"))
+    run.add_argument("--audience", choices=AUDIENCES)
     run.add_argument("--case", action="append", metavar="ID", help="run only these cases")
     run.set_defaults(func=_guarded(_run))
 
@@ -97,6 +97,9 @@ def register(subparsers: Any) -> None:
     explore.set_defaults(func=_guarded(_explore))
 
 
+_SUITE_ERRORS = (CaseError, ClauseError, DivergenceError, ResultsError, ProfileError, AdapterError)
+
+
 def _guarded(function: Any) -> Any:
     """Turn the suite's own data errors into the CLI's one-line errors."""
 
@@ -104,9 +107,7 @@ def _guarded(function: Any) -> Any:
         try:
             code: int = function(args)
             return code
-        except (CaseError, ClauseError, DivergenceError, ResultsError, ProfileError) as error:
-            raise SuiteError("conformance", str(error)) from None
-        except AdapterError as error:
+        except _SUITE_ERRORS as error:
             raise SuiteError("conformance", str(error)) from None
 
     return wrapper
@@ -133,7 +134,7 @@ def _list(args: argparse.Namespace) -> int:
         return int(ExitCode.OK)
     for case in cases:
         print(f"{case.id:<60} {case.operation:<22} {case.level:<6} {', '.join(case.clauses)}")
-    counts = {a: sum(c.audience == a for c in cases) for a in ("installer", "index", "auditor")}
+    counts = {a: sum(c.audience == a for c in cases) for a in AUDIENCES}
     summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n)
     print(f"{len(cases)} cases ({summary})", file=sys.stderr)
     return int(ExitCode.OK)
@@ -141,7 +142,7 @@ def _list(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from conformance.protocol import JsonLinesAdapter, OneShotAdapter
-    from conformance.runner import Timed, run_adapter, run_named
+    from conformance.runner import run_adapter, run_named, write_runs
 
     cases, all_ids = _select(args)
     filtered = bool(args.audience or args.case)
@@ -158,12 +159,9 @@ def _run(args: argparse.Namespace) -> int:
             if args.command
             else (lambda: JsonLinesAdapter(args.server))
         )
-        item: Timed = run_adapter(factory, cases, all_ids, args.command or args.server)
-        timed = [item]
-        if out is not None and item.run is not None:
-            from conformance.results import write_results
-
-            write_results(item.run.results, out)
+        timed = [run_adapter(factory, cases, all_ids, args.command or args.server)]
+        if out is not None:
+            write_runs(timed, out)
     ok = True
     for item in timed:
         if item.run is None:

@@ -54,11 +54,10 @@ def run_cases(
     adapter: Adapter,
     cases: Sequence[Case],
     divergences: DivergenceFile | None = None,
-    name: str | None = None,
     all_case_ids: set[str] | None = None,
 ) -> Run:
     """Ask ``adapter`` every case and record the verdicts."""
-    name = name or adapter.name
+    name = adapter.name
     divergences = divergences if divergences is not None else load_divergences(name)
     version = adapter.version()
     requests: list[Request] = []

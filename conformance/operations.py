@@ -91,9 +91,6 @@ OPERATIONS: Mapping[str, Operation] = {
     )
 }
 
-MATCHERS = ("equals", "null", "include", "exclude", "prefix", "order")
-"""Matcher keys; ``{ null = true }`` stands for JSON null, which TOML cannot write."""
-
 
 def mismatches(expected: Mapping[str, Any], actual: Any) -> list[str]:
     """Every way ``actual`` misses ``expected``; empty means the case passes."""

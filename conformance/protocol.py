@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from conformance import schema_check
 from conformance.adapters.base import Adapter, AdapterError, Outcome, Request
@@ -25,6 +25,7 @@ from conformance.systems import Override, SystemProfile
 PROTOCOL = 1
 SCHEMA = "protocol-v1.json"
 TIMEOUT = 120
+_T = TypeVar("_T")
 
 
 def validate(message: Any, definition: str) -> list[str]:
@@ -35,22 +36,16 @@ def validate(message: Any, definition: str) -> list[str]:
 
 def request_from_json(payload: Mapping[str, Any]) -> Request:
     """Rebuild a :class:`Request` from its protocol form (what a Python server receives)."""
-    system = None
-    if "system" in payload:
-        known = {f.name for f in fields(SystemProfile)}
-        system = SystemProfile(**{k: v for k, v in payload["system"].items() if k in known})
-    raw = payload["override"]
-    override = Override(
-        name=raw["name"],
-        description=raw.get("description", ""),
-        absent=raw.get("absent", False),
-        location=raw.get("location", "site-packages"),
-        import_raises=raw.get("import_raises"),
-        legacy=raw.get("legacy", {}),
-        function=raw.get("function"),
-    )
+    system = _rebuild(SystemProfile, payload["system"]) if "system" in payload else None
+    override = _rebuild(Override, payload["override"])
     fixture = Path(payload["fixture_path"]) if "fixture_path" in payload else None
     return Request(payload["id"], payload["operation"], payload["input"], system, override, fixture)
+
+
+def _rebuild(kind: type[_T], data: Mapping[str, Any]) -> _T:
+    """A dataclass from its ``asdict`` form, ignoring keys it lacks (``source``, additions)."""
+    known = {f.name for f in fields(kind)}  # type: ignore[arg-type]
+    return kind(**{key: value for key, value in data.items() if key in known})
 
 
 def answer_json(seq: int, outcome: Outcome) -> dict[str, Any]:

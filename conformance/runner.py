@@ -67,7 +67,12 @@ def run_named(
             timed[name] = future.result()
     ordered = [timed[name] for name in names]
     if out is not None:
-        for item in ordered:
-            if item.run is not None:
-                write_results(item.run.results, out)
+        write_runs(ordered, out)
     return ordered
+
+
+def write_runs(timed: Sequence[Timed], out: Path) -> None:
+    """Write the results file of every implementation that ran."""
+    for item in timed:
+        if item.run is not None:
+            write_results(item.run.results, out)

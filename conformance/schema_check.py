@@ -43,7 +43,7 @@ def load_schema(name: str) -> Mapping[str, Any]:
 
 def errors(instance: Any, schema: Mapping[str, Any]) -> list[str]:
     """Every violation as ``path: problem``; empty when the instance is valid."""
-    return list(_check(instance, schema, schema, "$"))
+    return errors_of(instance, schema, schema)
 
 
 def _is_type(value: Any, name: str) -> bool:

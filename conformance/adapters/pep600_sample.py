@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from conformance.adapters.base import Adapter, Request, Skip, skip_if_only_in_working_directory
@@ -33,6 +34,7 @@ _INDEX_PATTERNS = (
 _GLIBC_PREFIX = re.compile(r"(?P<major>[0-9]+)\.(?P<minor>[0-9]+)")
 
 
+@cache
 def _aliases() -> Mapping[str, str]:
     from reference_impl.policy import default_policies
 
