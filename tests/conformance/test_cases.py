@@ -32,11 +32,6 @@ def test_at_least_250_cases_across_every_audience(cases):
     assert audiences == {"installer", "index", "auditor"}
 
 
-def test_case_ids_are_unique(cases):
-    ids = [case.id for case in cases]
-    assert len(ids) == len(set(ids))
-
-
 def test_a_duplicated_id_is_refused(tmp_path):
     (tmp_path / "index").mkdir()
     text = (
