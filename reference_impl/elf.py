@@ -149,6 +149,28 @@ def is_elf(head: bytes) -> bool:
     return head[:4] == ELF_MAGIC
 
 
+@dataclass(frozen=True)
+class ElfIdentity:
+    """What an ELF file header says about the ABI: class, byte order, machine, flags."""
+
+    bits: int
+    endianness: str
+    machine: str
+    """The ``e_machine`` name (``EM_X86_64``), or the number as text when it has no name."""
+    flags: int
+
+
+def read_identity(head: bytes) -> ElfIdentity | None:
+    """The ABI identity in the first bytes of an ELF file; None if they are not a complete
+    ELF file header (an installer probing its interpreter treats that as unknown)."""
+    try:
+        header = _parse_header(head)
+    except _READ_ERRORS:
+        return None
+    endianness = "little" if header.little else "big"
+    return ElfIdentity(header.bits, endianness, header.machine, header.flags)
+
+
 def identify_architecture(
     bits: int, endianness: str, machine: str, flags: int, architectures: Mapping[str, Architecture]
 ) -> str | None:

@@ -18,9 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from elftools.elf.enums import ENUM_E_MACHINE
-
-from reference_impl.elf import ELF_MAGIC, identify_architecture
+from reference_impl.elf import identify_architecture, read_identity
 from reference_impl.errors import SystemProbeError
 from reference_impl.policy import Architecture, GlibcVersion, PolicySet, default_policies
 from reference_impl.tags import PlatformTag, fold_case, shown
@@ -28,9 +26,6 @@ from reference_impl.tags import PlatformTag, fold_case, shown
 Libc = Literal["glibc", "musl", "unknown"]
 
 _VERSION_PREFIX = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
-_MACHINE_NAMES: Mapping[int, str] = {
-    number: name for name, number in ENUM_E_MACHINE.items() if isinstance(number, int)
-}
 ELF_HEADER_SIZE = 64
 """Bytes of an ELF file that hold the whole file header of either class."""
 
@@ -45,37 +40,9 @@ def parse_glibc_version(text: str) -> GlibcVersion | None:
     return GlibcVersion(int(match[1]), int(match[2]))
 
 
-@dataclass(frozen=True)
-class ElfIdentity:
-    """What an ELF file header says about the ABI: class, byte order, machine, flags."""
-
-    bits: int
-    endianness: str
-    machine: str
-    """The ``e_machine`` name (``EM_X86_64``), or the number as text when it has no name."""
-    flags: int
-
-
-def read_elf_identity(header: bytes) -> ElfIdentity | None:
-    """Parse the first bytes of an ELF file; None if they are not a complete ELF header."""
-    if len(header) < 52 or header[:4] != ELF_MAGIC or header[4] not in (1, 2):
-        return None
-    if header[5] not in (1, 2):
-        return None
-    bits = 32 if header[4] == 1 else 64
-    order = "<" if header[5] == 1 else ">"
-    flags_offset = 36 if bits == 32 else 48
-    if len(header) < flags_offset + 4:
-        return None
-    (machine,) = struct.unpack_from(order + "H", header, 18)
-    (flags,) = struct.unpack_from(order + "I", header, flags_offset)
-    name = _MACHINE_NAMES.get(machine, str(machine))
-    return ElfIdentity(bits, "little" if order == "<" else "big", name, flags)
-
-
 def identify_interpreter(header: bytes, architectures: Mapping[str, Architecture]) -> str | None:
     """The architecture of the policy data whose ELF identity the header matches, or None."""
-    identity = read_elf_identity(header)
+    identity = read_identity(header)
     if identity is None:
         return None
     return identify_architecture(
@@ -105,7 +72,7 @@ class TargetSystem:
     def __post_init__(self) -> None:
         if not self.arch or fold_case(self.arch) != self.arch:
             raise SystemProbeError(shown(self.arch), "architecture must be lowercase, non-empty")
-        if self.interpreter_elf is not None and read_elf_identity(self.interpreter_elf) is None:
+        if self.interpreter_elf is not None and read_identity(self.interpreter_elf) is None:
             raise SystemProbeError("interpreter ELF header", "not a complete ELF file header")
         version = None
         if self.libc == "glibc" and self.libc_version is not None:
@@ -203,7 +170,7 @@ def _read_header(executable: str) -> bytes | None:
             header = handle.read(ELF_HEADER_SIZE)
     except OSError:
         return None
-    return header if read_elf_identity(header) is not None else None
+    return header if read_identity(header) is not None else None
 
 
 def detect(
