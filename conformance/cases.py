@@ -39,8 +39,12 @@ class Case:
     input: Mapping[str, Any]
     expected: Mapping[str, Any]
     note: str = ""
-    level: str = "informative"
-    """The strongest level among the cited clauses (informative when none is known)."""
+    strength: str = "informative"
+    """The strongest requirement level (MUST, SHOULD, MAY) among the cited clauses
+    (informative when none is known)."""
+    level: str = "pep600"
+    """The conformance level: ``pep600`` when PEP 600's final text requires the expected
+    answer, ``recommended`` when this spec asks for it beyond the PEP (stricter, argued)."""
     behaviour: tuple[int, ...] = ()
     """Items of research/implementations.md section 7 this case pins down."""
     file: str = field(default="", compare=False)
@@ -52,6 +56,7 @@ class Case:
             "audience": self.audience,
             "operation": self.operation,
             "clauses": list(self.clauses),
+            "strength": self.strength,
             "level": self.level,
             "input": dict(self.input),
             "expected": dict(self.expected),
@@ -159,13 +164,14 @@ def _build(
         input=entry["input"],
         expected=entry["expected"],
         note=" ".join(entry.get("note", "").split()),
-        level=_level(entry["clauses"], registry),
+        strength=_strength(entry["clauses"], registry),
+        level=entry.get("level", "pep600"),
         behaviour=tuple(entry.get("behaviour", ())),
         file=where,
     )
 
 
-def _level(clauses: Sequence[str], registry: ClauseRegistry | None) -> str:
+def _strength(clauses: Sequence[str], registry: ClauseRegistry | None) -> str:
     levels = ["informative"]
     for clause_id in clauses:
         clause = registry.resolve(clause_id) if registry else None

@@ -133,7 +133,8 @@ def _list(args: argparse.Namespace) -> int:
         print(json.dumps([case.as_dict() for case in cases], indent=1))
         return int(ExitCode.OK)
     for case in cases:
-        print(f"{case.id:<60} {case.operation:<22} {case.level:<6} {', '.join(case.clauses)}")
+        clauses = ", ".join(case.clauses)
+        print(f"{case.id:<60} {case.operation:<22} {case.strength:<6} {case.level:<11} {clauses}")
     counts = {a: sum(c.audience == a for c in cases) for a in AUDIENCES}
     summary = ", ".join(f"{n} {a}" for a, n in counts.items() if n)
     print(f"{len(cases)} cases ({summary})", file=sys.stderr)
@@ -192,7 +193,7 @@ def _explain(args: argparse.Namespace) -> int:
     case = cases.get(args.case)
     if case is None:
         raise SuiteError(args.case, "no such case (see perennial conformance list)")
-    print(f"{case.id}  [{case.audience}, {case.operation}, {case.level}]")
+    print(f"{case.id}  [{case.audience}, {case.operation}, {case.strength}, {case.level}]")
     print(f"  clauses:  {', '.join(case.clauses)}")
     if case.note:
         print(f"  note:     {case.note}")

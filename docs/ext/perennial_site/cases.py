@@ -126,7 +126,7 @@ class MatrixDirective(SphinxDirective):
             )
         by_level: dict[str, list[Any]] = {}
         for case in cases:
-            by_level.setdefault(case.level, []).append(case)
+            by_level.setdefault(case.strength, []).append(case)
         for level in LEVELS:
             if level not in by_level:
                 continue
