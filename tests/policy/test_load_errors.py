@@ -164,14 +164,19 @@ def test_missing_directory_is_one_line(tmp_path: Path) -> None:
         load_policies(tmp_path)
 
 
-def test_cli_reports_broken_policy_in_one_line_with_exit_code_4(policy_copy: Path) -> None:
-    edit(policy_copy / "baselines/manylinux_2_17.toml", 'glibc = "2.17"', 'glibc = "2.17')
-    result = subprocess.run(
+def _policy_list(policy_copy: Path) -> subprocess.CompletedProcess[str]:
+    """``perennial policy list`` on the copy, as a user runs it."""
+    return subprocess.run(
         [sys.executable, "-m", "reference_impl", "policy", "--policies", str(policy_copy), "list"],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_cli_reports_broken_policy_in_one_line_with_exit_code_4(policy_copy: Path) -> None:
+    edit(policy_copy / "baselines/manylinux_2_17.toml", 'glibc = "2.17"', 'glibc = "2.17')
+    result = _policy_list(policy_copy)
     assert result.returncode == 4
     assert result.stderr.count("\n") == 1
     assert "manylinux_2_17.toml: not valid TOML" in result.stderr
@@ -224,12 +229,7 @@ def test_a_policy_key_cannot_forge_an_error_line(policy_copy: Path) -> None:
         'glibc = "2.5"',
         'glibc = "2.5"\n"evil\\u001b[31m\\nperennial: forged\\u202e" = 1',
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "reference_impl", "policy", "--policies", str(policy_copy), "list"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _policy_list(policy_copy)
     assert result.returncode == 4
     assert result.stderr.count("\n") == 1 and result.stderr.rstrip("\n").isprintable()
     assert "key evil\\x1b[31m\\nperennial: forged\\u202e: unknown key" in result.stderr
