@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reference_impl.cli import add_command, positive_count
-from reference_impl.display import shown
+from reference_impl.cli import add_command, positive_count, say
 from reference_impl.errors import ExitCode, PerennialError, os_cause
 
 MAX_JOBS = 1024
@@ -119,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
 
     paths = _expand(args.inputs)
     if not paths:
-        print(shown("perennial: no wheels found in " + ", ".join(args.inputs)), file=sys.stderr)
+        say("perennial: no wheels found in " + ", ".join(args.inputs), stderr=True)
         return int(ExitCode.BAD_INPUT)
     show_progress = len(paths) > 1 and sys.stderr.isatty()
     errors: list[dict[str, Any]] = []
@@ -133,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
             errors.append(outcome.error)
             if show_progress:
                 sys.stderr.write("\n")
-            print(f"perennial: {shown(outcome.error['problem'])}", file=sys.stderr)
+            say(f"perennial: {outcome.error['problem']}", stderr=True)
         elif outcome.data is not None:
             if args.json:
                 text = json.dumps(outcome.data, indent=2).replace("\n", "\n    ")

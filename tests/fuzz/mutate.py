@@ -226,7 +226,11 @@ STRING_MUTATIONS: tuple[StringMutation, ...] = (
 )
 
 
+MAX_ARGUMENT = 128 << 10
+"""Linux refuses a longer command-line argument (MAX_ARG_STRLEN), so none is generated."""
+
+
 def string_mutation(rng: random.Random, text: str) -> str:
     for _ in range(rng.randint(1, 3)):
-        text = rng.choice(STRING_MUTATIONS)(rng, text)
+        text = rng.choice(STRING_MUTATIONS)(rng, text)[:MAX_ARGUMENT]
     return text

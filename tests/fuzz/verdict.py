@@ -90,7 +90,8 @@ def _mentions(line: str, name: str) -> bool:
     start = name[:12]
     if not start:
         return "''" in line
-    forms = (start, shown(start), shown(shown(start)), repr(start)[1:-1], shown(repr(start)))
+    quoted = repr(start)[1:-1]
+    forms = (start, shown(start), shown(shown(start)), quoted, shown(quoted))
     return any(form.lower() in line.lower() for form in forms)
 
 
