@@ -76,7 +76,7 @@ class PyPIRules:
     metadata_suffix: str
 
 
-_LISTS = (
+LIST_FIELDS = (
     "listed",
     "manylinux_architectures",
     "musllinux_architectures",
@@ -102,7 +102,7 @@ def load_pypi_rules(directory: Path) -> PyPIRules:
     source = _table(data, "source", path)
     platforms = _table(data, "platforms", path)
     filename = _table(data, "filename", path)
-    lists = {key: _strings(platforms, key, path) for key in _LISTS}
+    lists = {key: _strings(platforms, key, path) for key in LIST_FIELDS}
     return PyPIRules(
         source=f"{_text(source, 'repository', path)} at {_text(source, 'commit', path)[:7]} "
         f"({_text(source, 'date', path)})",

@@ -18,6 +18,7 @@ import pytest
 from reference_impl.errors import PolicyError
 from reference_impl.index import IndexPolicy, check_upload
 from reference_impl.index_pypi import (
+    LIST_FIELDS,
     PLATFORM_TAG,
     PyPIRules,
     check_pypi_upload,
@@ -82,21 +83,7 @@ def test_the_corpus_exercises_every_check_and_both_verdicts(rows: list[Row]) -> 
     assert any(len(r[3]) > 1 for r in rows), "a row with several refused members"
 
 
-LISTS = (
-    "listed",
-    "manylinux_architectures",
-    "musllinux_architectures",
-    "macos_architectures",
-    "macos_any_minor_majors",
-    "macos_zero_minor_majors",
-    "ios_architectures",
-    "ios_sdks",
-    "android_architectures",
-    "pyemscripten_architectures",
-)
-
-
-@pytest.mark.parametrize("field", LISTS)
+@pytest.mark.parametrize("field", LIST_FIELDS)
 def test_every_value_of_pypis_lists_is_needed_by_some_row(rows: list[Row], field: str) -> None:
     """Dropping any one value of the data makes the profile disagree with PyPI somewhere, so
     the table proves the lists are neither short nor padded."""
