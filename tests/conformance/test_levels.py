@@ -23,6 +23,7 @@ from conformance.clauses import (
     undeparted_recommendations,
 )
 from conformance.harness import run_cases
+from conformance.pins import pinned
 from conformance.systems import ProfileError, load_systems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,3 +221,28 @@ def test_a_recommended_case_resting_on_no_departure_fails_the_build(tmp_path: Pa
     assert done.returncode != 0
     assert "case installer.demo.loose is recommended (beyond PEP 600)" in done.stderr
     assert "demo.toml" in done.stderr
+
+
+# Divergence reasons point at the lines that cause them, at the version that was run.
+
+PINNED_SOURCES = {
+    "packaging": f"https://github.com/pypa/packaging/blob/{pinned()['packaging']}/",
+    "pip": f"https://github.com/pypa/pip/blob/{pinned()['pip']}/",
+    # uv's tag was not available to read: the newest source before it (see uv.toml)
+    "uv": "https://github.com/astral-sh/uv/blob/26a9dd4b2125bc271b47855e1fa0c49af3365db5/",
+    "pep600-sample": "https://github.com/python/peps/blob/ba4deeb7969588d937da609008d05bb83a47b1ab/",
+}
+_LINES = re.compile(r"#L[0-9]+(-L[0-9]+)?$")
+
+
+@pytest.mark.parametrize("implementation", sorted(PINNED_SOURCES))
+def test_installer_divergences_link_to_lines_of_the_pinned_source(implementation: str) -> None:
+    from conformance.divergences import load_divergences
+
+    entries = load_divergences(implementation).entries
+    installer = {k: v for k, v in entries.items() if k.startswith("installer.")}
+    assert installer
+    for case_id, entry in installer.items():
+        assert entry.link is not None, case_id
+        assert entry.link.startswith(PINNED_SOURCES[implementation]), (case_id, entry.link)
+        assert _LINES.search(entry.link), (case_id, entry.link)
