@@ -22,7 +22,7 @@ from sphinx.util.docutils import SphinxDirective
 from conformance.clauses import DEPARTURE_KINDS, Clause, ClauseRegistry, undeparted_recommendations
 from perennial_site import build, data
 from perennial_site.cases import case_anchor, case_doc
-from perennial_site.clauses import all_clauses
+from perennial_site.clauses import all_clauses, index_docs
 
 logger = logging.getLogger(__name__)
 
@@ -51,16 +51,9 @@ class DepartureListDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         data.note(self.env, "cases")
-        list_docs(self.env).add(self.env.docname)
+        # like the clause index, the list shows every page's clauses: rewritten on every build
+        index_docs(self.env).add(self.env.docname)
         return [departure_list()]
-
-
-def list_docs(env: BuildEnvironment) -> set[str]:
-    """Pages holding the list: rewritten whenever any page is, like the clause index."""
-    if not hasattr(env, "perennial_departure_docs"):
-        env.perennial_departure_docs = set()  # type: ignore[attr-defined]
-    result: set[str] = env.perennial_departure_docs  # type: ignore[attr-defined]
-    return result
 
 
 def resting_on(clause: Clause, cases: Iterable[Any]) -> list[Any]:
@@ -69,7 +62,7 @@ def resting_on(clause: Clause, cases: Iterable[Any]) -> list[Any]:
     return [c for c in cases if c.level == "recommended" and names & set(c.clauses)]
 
 
-def _entry(app: Sphinx, env: BuildEnvironment, clause: Clause) -> nodes.section:
+def _entry(app: Sphinx, clause: Clause) -> nodes.section:
     assert clause.departure is not None
     kind = clause.departure.kind
     section = build.section(build.literal(clause.id), anchor(clause))
@@ -115,7 +108,7 @@ def _fill(app: Sphinx, env: BuildEnvironment) -> nodes.Node:
         title = env.titles[page].astext() if page in env.titles else page
         section = build.section(title, nodes.make_id("departures-" + page))
         for clause in clauses:
-            section += _entry(app, env, clause)
+            section += _entry(app, clause)
         container += section
     return container
 
@@ -140,24 +133,7 @@ def lint(app: Sphinx, env: BuildEnvironment) -> None:
         )
 
 
-def purge_doc(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
-    list_docs(env).discard(docname)
-
-
-def merge_info(
-    app: Sphinx, env: BuildEnvironment, docnames: Iterable[str], other: BuildEnvironment
-) -> None:
-    list_docs(env).update(set(docnames) & list_docs(other))
-
-
-def rewrite_always(app: Sphinx, env: BuildEnvironment) -> list[str]:
-    return sorted(list_docs(env))
-
-
 def setup(app: Sphinx) -> None:
     app.add_directive("departure-list", DepartureListDirective)
-    app.connect("env-purge-doc", purge_doc)
-    app.connect("env-merge-info", merge_info)
-    app.connect("env-get-updated", rewrite_always)
     app.connect("env-updated", lint)
     app.connect("doctree-resolved", resolve, priority=600)
