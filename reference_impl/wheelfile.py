@@ -399,7 +399,10 @@ def _read_directory(fp: BinaryIO) -> tuple[Iterator[tuple[str, Member, int, int]
     end record, zip64 records, data prepended to the archive), without a ``ZipInfo`` each.
     A file that begins like a zip archive but has no end record is told apart from a file
     that is no zip archive at all."""
-    size = fp.seek(0, 2)
+    try:
+        size = fp.seek(0, 2)
+    except OSError as error:  # /proc/self/mem and its kind: regular files that cannot seek
+        raise _NotAZip(f"its end cannot be found (seeking there: {os_cause(error)})") from None
     if size == 0:
         raise _NotAZip("the file is empty")
     tail_length = min(size, _END.size + _MAX_COMMENT)

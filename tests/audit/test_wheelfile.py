@@ -219,3 +219,10 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
 def test_other_non_regular_files_are_refused(path: str, kind: str) -> None:
     with pytest.raises(WheelError, match=f"not a regular file but {kind}"):
         SafeWheel(path)
+
+
+def test_a_system_error_names_its_cause() -> None:
+    """ "cannot be read (Invalid argument)" said nothing of why; /proc/self/mem is a regular
+    file that refuses to seek to its end."""
+    with pytest.raises(WheelError, match=r"its end cannot be found \(seeking there: .*\(EINVAL\)"):
+        SafeWheel("/proc/self/mem")
