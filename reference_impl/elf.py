@@ -13,6 +13,7 @@ the byte ranges the dynamic tables live in, so memory stays far below the file's
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import struct
@@ -549,8 +550,18 @@ class _Chain:
         self._taken.append((offset, offset + length))
         return self._image.read(offset, length)
 
-    def check_no_overlap(self) -> None:
-        """Refuse a chain two of whose records share bytes (one entry visited twice)."""
+    @contextlib.contextmanager
+    def walking(self) -> Iterator[None]:
+        """Around the walk: when it ends, or fails, check that no two records share bytes (a
+        revisit is the cause to name when a chain also ends early or wanders off)."""
+        try:
+            yield
+        except _Corrupt:
+            self._check_no_overlap()
+            raise
+        self._check_no_overlap()
+
+    def _check_no_overlap(self) -> None:
         ordered = sorted(self._taken)
         for (_, first_end), (second_start, _) in itertools.pairwise(ordered):
             if second_start < first_end:
@@ -572,28 +583,28 @@ def _version_needs(
     needs: list[VersionNeed] = []
     by_index: dict[int, tuple[str, str]] = {}
     chain = _Chain(image, table, "version need")
-    offset = table[0]
-    for position in range(count):
-        _ver, cnt, file_off, aux, nxt = struct.unpack(end + "HHIII", chain.record(offset, 16))
-        library = strings.get(file_off, f"version need {position}")
-        versions: list[str] = []
-        weak: list[str] = []
-        aux_at = offset + aux
-        for aux_position in range(cnt):
-            _hash, flags, other, name, aux_next = struct.unpack(
-                end + "IHHII", chain.record(aux_at, 16)
-            )
-            version = strings.get(name, f"a version needed from {library}")
-            versions.append(version)
-            if flags & VER_FLG_WEAK:
-                weak.append(version)
-            by_index[other & 0x7FFF] = (version, library)
-            _next_in_chain(f"{library} version", aux_position, cnt, aux_next)
-            aux_at += aux_next
-        needs.append(VersionNeed(library, tuple(versions), tuple(weak)))
-        _next_in_chain("version need", position, count, nxt)
-        offset += nxt
-    chain.check_no_overlap()
+    with chain.walking():
+        offset = table[0]
+        for position in range(count):
+            _ver, cnt, file_off, aux, nxt = struct.unpack(end + "HHIII", chain.record(offset, 16))
+            library = strings.get(file_off, f"version need {position}")
+            versions: list[str] = []
+            weak: list[str] = []
+            aux_at = offset + aux
+            for aux_position in range(cnt):
+                _hash, flags, other, name, aux_next = struct.unpack(
+                    end + "IHHII", chain.record(aux_at, 16)
+                )
+                version = strings.get(name, f"a version needed from {library}")
+                versions.append(version)
+                if flags & VER_FLG_WEAK:
+                    weak.append(version)
+                by_index[other & 0x7FFF] = (version, library)
+                _next_in_chain(f"{library} version", aux_position, cnt, aux_next)
+                aux_at += aux_next
+            needs.append(VersionNeed(library, tuple(versions), tuple(weak)))
+            _next_in_chain("version need", position, count, nxt)
+            offset += nxt
     return needs, by_index
 
 
@@ -604,24 +615,24 @@ def _version_definitions(
     names: list[str] = []
     by_index: dict[int, str] = {}
     chain = _Chain(image, table, "version definition")
-    offset = table[0]
-    for position in range(count):
-        _ver, flags, ndx, cnt, _hash, aux, nxt = struct.unpack(
-            end + "HHHHIII", chain.record(offset, 20)
-        )
-        aux_at = offset + aux
-        for aux_position in range(cnt):  # the name, then the names of parent versions
-            name_off, aux_next = struct.unpack(end + "II", chain.record(aux_at, 8))
-            if aux_position == 0:
-                name = strings.get(name_off, f"version definition {position}")
-                by_index[ndx & 0x7FFF] = name
-                if not flags & VER_FLG_BASE:
-                    names.append(name)
-            _next_in_chain("version definition aux", aux_position, cnt, aux_next)
-            aux_at += aux_next
-        _next_in_chain("version definition", position, count, nxt)
-        offset += nxt
-    chain.check_no_overlap()
+    with chain.walking():
+        offset = table[0]
+        for position in range(count):
+            _ver, flags, ndx, cnt, _hash, aux, nxt = struct.unpack(
+                end + "HHHHIII", chain.record(offset, 20)
+            )
+            aux_at = offset + aux
+            for aux_position in range(cnt):  # the name, then the names of parent versions
+                name_off, aux_next = struct.unpack(end + "II", chain.record(aux_at, 8))
+                if aux_position == 0:
+                    name = strings.get(name_off, f"version definition {position}")
+                    by_index[ndx & 0x7FFF] = name
+                    if not flags & VER_FLG_BASE:
+                        names.append(name)
+                _next_in_chain("version definition aux", aux_position, cnt, aux_next)
+                aux_at += aux_next
+            _next_in_chain("version definition", position, count, nxt)
+            offset += nxt
     return names, by_index
 
 
