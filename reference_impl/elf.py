@@ -493,11 +493,17 @@ def _symbol_count(
         )
         return int(nchain)
     if DT_GNU_HASH in dyn:
-        return _gnu_hash_count(header, image, _vaddr_to_offset(segments, dyn[DT_GNU_HASH][0]))
-    if DT_STRTAB in dyn and dyn[DT_STRTAB][0] > dyn[DT_SYMTAB][0]:
-        # No hash table: GNU ld puts the string table right after the symbol table.
-        return (dyn[DT_STRTAB][0] - dyn[DT_SYMTAB][0]) // entsize
-    return 0
+        count = _gnu_hash_count(header, image, _vaddr_to_offset(segments, dyn[DT_GNU_HASH][0]))
+        if count is not None:
+            return count
+    # Only the section header can tell: a GNU hash table that hashes no symbol (an executable
+    # exports none) says nothing of the undefined ones before it, and without any hash table
+    # nothing does. Read the section headers if they are not kept; refuse to guess if none.
+    if header.shoff and header.shnum:
+        if not image.covers(header.shoff, header.shnum * header.shentsize):
+            raise _NotKept(header.shoff, header.shnum * header.shentsize)
+        raise _Corrupt("the section headers have no .dynsym to count the dynamic symbols")
+    raise _Corrupt("no section header or hash table tells how many dynamic symbols there are")
 
 
 def _symbol_size(header: _Header) -> int:
@@ -510,14 +516,18 @@ def _hash_word(header: _Header) -> int:
     return 8 if (header.machine, header.bits) in _HASH_WORD_8 else 4
 
 
-def _gnu_hash_count(header: _Header, image: _Image, offset: int) -> int:
+def _gnu_hash_count(header: _Header, image: _Image, offset: int) -> int | None:
+    """The symbol count a GNU hash table implies: one past its last chain's end; None when
+    it hashes no symbol at all (then the count is not in it)."""
     end = "<" if header.little else ">"
     nbuckets, symoffset, bloom_size, _shift = struct.unpack(end + "IIII", image.read(offset, 16))
     buckets_at = offset + 16 + bloom_size * (header.bits // 8)
     buckets = struct.unpack(end + f"{nbuckets}I", image.read(buckets_at, 4 * nbuckets))
     last = max(buckets, default=0)
+    if last == 0:
+        return None
     if last < symoffset:
-        return int(symoffset)
+        raise _Corrupt(f"a GNU hash bucket points at symbol {last}, below its first ({symoffset})")
     chains_at = buckets_at + 4 * nbuckets
     index = last
     while True:
