@@ -69,8 +69,8 @@ class Product:
     cxx: bool = False
     libraries: tuple[str, ...] = ()
     """Linked after the sources (the executables need the libdemo.so.1 built before them)."""
-    only: str | None = None
-    """The one architecture this file is built for (the x86 ISA note), or None for all."""
+    only: tuple[str, ...] = ()
+    """The architectures this file is built for, or () for all."""
 
 
 PRODUCTS = (
@@ -101,9 +101,17 @@ PRODUCTS = (
         "libisa-v3.so",
         ("plain.c",),
         (*SHARED, "-march=x86-64-v3", "-Wl,-z,x86-64-v3"),
-        only="x86_64",
+        only=("x86_64",),
+    ),
+    Product(
+        "libtls-4k.so",
+        ("tls.c",),
+        (*SHARED, "-Wl,-soname,libtls.so", "-Wl,-z,max-page-size=0x1000"),
+        only=("ppc64le", "ppc64"),
     ),
 )
+"""``libtls-4k.so`` is ``libtls.so`` aligned to 4 KiB pages instead of the 64 KiB PowerPC
+default: the same dynamic tables in a file small enough to wrap in a committed wheel."""
 
 
 def _run(command: list[str], cwd: Path | None = None) -> str:
@@ -182,7 +190,7 @@ def build(target: Target) -> dict[str, dict[str, object]]:
         for source in SOURCES.iterdir():
             shutil.copy(source, work / source.name)
         for product in PRODUCTS:
-            if product.only not in (None, target.arch):
+            if product.only and target.arch not in product.only:
                 continue
             compiler = f"{target.triplet}-{'g++' if product.cxx else 'gcc'}"
             command = [
