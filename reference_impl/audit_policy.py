@@ -2,7 +2,9 @@
 
 A tag may name any glibc (``manylinux_2_25``), not only a maintained baseline. For glibc X.Y
 on an architecture, the newest baseline at or below X.Y decides libraries, forbidden symbols
-and the non-glibc families; the GLIBC versions allowed are every one up to X.Y.
+and the non-glibc families; the GLIBC versions allowed are every one up to X.Y; and a symbol
+the baseline forbids because its glibc predates it is allowed from the release that added
+it (clause audit.forbidden-symbols).
 """
 
 from __future__ import annotations
@@ -22,6 +24,17 @@ class EffectivePolicy:
     baseline: Baseline
     glibc_versions: frozenset[str]
 
+    def lifts(self, release: tuple[int, ...] | None) -> bool:
+        """Whether a forbidden symbol of the baseline that is bound to a GLIBC version of this
+        release is allowed here: glibc X.Y has every symbol of the releases up to X.Y, so a
+        symbol forbidden because the baseline's glibc predates it is allowed from its release
+        on (``pthread_getattr_default_np@GLIBC_2.18`` from glibc 2.18)."""
+        return (
+            release is not None
+            and not release_within(release, self.baseline.glibc)
+            and release_within(release, self.glibc)
+        )
+
 
 _POLICY_CACHE: dict[tuple[int, str, GlibcVersion], tuple[PolicySet, EffectivePolicy | None]] = {}
 
@@ -38,9 +51,11 @@ def effective_policy(policies: PolicySet, arch: str, glibc: GlibcVersion) -> Eff
 
 def _compute(policies: PolicySet, arch: str, glibc: GlibcVersion) -> EffectivePolicy | None:
     """The effective policy of glibc X.Y on ``arch``: the newest baseline at or below it, with
-    every GLIBC version up to X.Y that any baseline knows on ``arch`` (no quantisation)."""
+    every GLIBC version up to X.Y that any baseline knows on ``arch`` (no quantisation).
+    None below the architecture's floor or its oldest baseline."""
     covering = [b for b in policies.for_arch(arch) if b.glibc <= glibc]
-    if not covering:
+    floor = policies.architectures[arch].floor if arch in policies.architectures else None
+    if not covering or floor is None or glibc < floor:
         return None
     baseline = covering[-1]
     known = policies.for_arch(arch)[-1].symbol_versions.get(arch, {}).get("GLIBC", frozenset())
@@ -55,11 +70,18 @@ def _compute(policies: PolicySet, arch: str, glibc: GlibcVersion) -> EffectivePo
 
 
 def glibc_release(version: str, introduced: Mapping[str, GlibcVersion]) -> tuple[int, ...] | None:
-    """The glibc release a bare GLIBC version needs: ``2.25`` -> (2, 25), ``2.3.4`` -> (2, 3, 4)."""
+    """The glibc release a bare GLIBC version needs: ``2.25`` -> (2, 25), ``2.3.4`` -> (2, 3, 4);
+    a named node (``ABI_DT_RELR``) by the family's ``introduced_in``; None when unknown
+    (``PRIVATE``)."""
     if version in introduced:
         return tuple(introduced[version])
+    return numeric(version)
+
+
+def numeric(version: str) -> tuple[int, ...] | None:
+    """``3.4.19`` -> (3, 4, 19); None for a version that is not dotted ASCII numbers."""
     parts = version.split(".")
-    if all(p.isdigit() and p.isascii() for p in parts) and parts:
+    if all(p.isdigit() and p.isascii() for p in parts):
         return tuple(int(p) for p in parts)
     return None
 
@@ -67,6 +89,14 @@ def glibc_release(version: str, introduced: Mapping[str, GlibcVersion]) -> tuple
 def release_within(needs: tuple[int, ...], glibc: GlibcVersion) -> bool:
     """Whether a glibc release such as (2, 3, 4) is at or below ``glibc``."""
     return needs <= tuple(glibc)
+
+
+def tag_glibc(release: tuple[int, ...]) -> GlibcVersion:
+    """The lowest X.Y whose promise covers a release: (2, 25) -> 2.25; (2, 3, 4) -> 2.4,
+    because a glibc 2.3 system may be 2.3.0, which lacks 2.3.4's symbols."""
+    major = release[0]
+    minor = release[1] if len(release) > 1 else 0
+    return GlibcVersion(major, minor + (1 if any(release[2:]) else 0))
 
 
 def family_of(policies: PolicySet, version: str) -> tuple[str, str] | None:

@@ -28,7 +28,7 @@ def register(subparsers: Any) -> None:
         "inside the wheel and judge it against every baseline (spec/auditing.md).",
     )
     parser.add_argument("inputs", nargs="+", metavar="WHEEL|DIR", help="wheels, or folders of them")
-    parser.add_argument("--json", action="store_true", help="JSON per schema audit-v1")
+    parser.add_argument("--json", action="store_true", help="JSON per schema audit-v2")
     parser.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="audit N wheels at once (processes)"
     )
