@@ -32,7 +32,7 @@ from reference_impl.audit_checks import (
 )
 from reference_impl.audit_facts import FactsIncompleteError, FileFacts, WheelFacts
 from reference_impl.audit_glibc import Earliest, Need, earliest, needs
-from reference_impl.audit_policy import EffectivePolicy, effective_policy
+from reference_impl.audit_policy import EffectivePolicy, effective_policy, grows
 from reference_impl.audit_read import read_facts, symbol_vocabulary
 from reference_impl.errors import TagError
 from reference_impl.policy import GlibcVersion, PolicySet, default_policies
@@ -178,6 +178,8 @@ class _Judgement:
         self.policies = policies
         self.views = [view_of(f, policies) for f in facts.files]
         self.cache: dict[tuple[int, GlibcVersion], list[Finding]] = {}
+        self.earliest_of: list[Earliest] = []
+        """Each file's earliest tag, in the order of ``views``."""
 
     def audit(self) -> WheelAudit:
         facts, policies, views = self.facts, self.policies, self.views
@@ -204,6 +206,9 @@ class _Judgement:
             findings.append(Finding("audit.no-elf-files", NOTE, None, message, None))
 
         all_files = self._blockers(range(len(views)), errors)
+        files = tuple(
+            self._file_verdict(i, arch if arch_ok else None, errors) for i in range(len(views))
+        )
         baselines = []
         for baseline in policies.for_arch(arch) if arch else ():
             policy = effective_policy(policies, arch or "", baseline.glibc)
@@ -223,14 +228,11 @@ class _Judgement:
 
         wheel_needs = needs(views, policies)
         if views and arch_ok and arch:
-            first = earliest(views, arch, policies, all_files)
+            first = self._earliest(files, arch, all_files)
         elif views:
             first = Earliest(None, None, tuple(f for f in arch_findings if f.severity == ERROR))
         else:
             first = Earliest(None, None)
-        files = tuple(
-            self._file_verdict(i, arch if arch_ok else None, errors) for i in range(len(views))
-        )
 
         claims, claim_findings = self._claims(claimed, arch, arch_ok, all_files, arch_findings)
         findings.extend(claim_findings)
@@ -254,19 +256,37 @@ class _Judgement:
     def _blockers(
         self, indexes: Sequence[int], errors: Sequence[Finding]
     ) -> Callable[[EffectivePolicy], list[Finding]]:
-        """What keeps these files out of a policy: ``errors`` (wheel-wide), then each file's
-        own blockers (cached per file and glibc)."""
+        """What keeps these files out of a policy: each file's own blockers (cached per file
+        and glibc), then ``errors`` (wheel-wide, and findings of their own already)."""
 
         def blockers(policy: EffectivePolicy) -> list[Finding]:
-            out = list(errors)
+            out = []
             for i in indexes:
+                if self._satisfied_above(i, policy.glibc):
+                    continue
                 key = (i, policy.glibc)
                 if key not in self.cache:
                     self.cache[key] = file_blockers(self.views[i], policy, self.policies)
                 out.extend(self.cache[key])
-            return out
+            return out + list(errors)
 
         return blockers
+
+    def _satisfied_above(self, index: int, glibc: GlibcVersion) -> bool:
+        """Whether file ``index`` is known to satisfy ``glibc`` without looking: it satisfies
+        an earlier version, the baselines of its architecture only ever allow more
+        (:func:`~reference_impl.audit_policy.grows`), and it uses no symbol a baseline forbids
+        (whose lifting could be undone by a later baseline)."""
+        if index >= len(self.earliest_of):
+            return False
+        first = self.earliest_of[index].glibc
+        view = self.views[index]
+        return (
+            first is not None
+            and glibc >= first
+            and not view.strong
+            and grows(self.policies, view.arch or "")
+        )
 
     def _file_verdict(self, index: int, arch: str | None, errors: Sequence[Finding]) -> FileVerdict:
         view = self.views[index]
@@ -276,6 +296,7 @@ class _Judgement:
             if arch
             else Earliest(None, None)
         )
+        self.earliest_of.append(first)
         return FileVerdict(
             view.facts.path,
             view.facts,
@@ -284,6 +305,20 @@ class _Judgement:
             first.glibc,
             first.forced_by,
         )
+
+    def _earliest(
+        self,
+        files: Sequence[FileVerdict],
+        arch: str,
+        all_files: Callable[[EffectivePolicy], list[Finding]],
+    ) -> Earliest:
+        """The wheel's earliest tag from its files': none if a file can carry none (each
+        error of the wheel belongs to a file), else the search starts at the latest file's."""
+        if any(first.glibc is None for first in self.earliest_of):
+            why = (f for first in self.earliest_of if first.glibc is None for f in first.unearnable)
+            return Earliest(None, None, tuple(dict.fromkeys(why)))
+        latest = max(self.earliest_of, key=lambda first: first.glibc or GlibcVersion(0, 0))
+        return earliest(self.views, arch, self.policies, all_files, known=latest)
 
     def _claims(
         self,

@@ -44,18 +44,22 @@ class Finding:
 @dataclass(frozen=True)
 class FileView:
     """One file's facts as a policy set reads them: its architecture, its system libraries
-    and its needs sorted by family. Built once per judged wheel."""
+    and its needs sorted by library and family. Built once per judged wheel, so judging it
+    against many glibc versions is set arithmetic."""
 
     facts: FileFacts
     installed: str
     arch: str | None
     system: tuple[Resolved, ...]
     """Needed libraries that are not in the wheel."""
+    system_names: frozenset[str]
     glibc: tuple[tuple[tuple[int, ...], NeededVersion], ...]
     """GLIBC versions needed from system libraries whose release is known, with it."""
     families: tuple[tuple[str, str, NeededVersion], ...]
     """Every version needed from a system library: (family, bare version, need); the family
     is "" for a version of no known family."""
+    by_library: tuple[tuple[str, str, frozenset[str]], ...]
+    """(library, family, bare versions) for each family needed from each system library."""
     strong: frozenset[str]
     """The names of the undefined non-weak symbols kept in the facts."""
 
@@ -63,17 +67,19 @@ class FileView:
 def view_of(file: FileFacts, policies: PolicySet) -> FileView:
     """Classify one file's facts under ``policies``."""
     system = tuple(r for r in file.libraries if r.bundled_at is None)
-    system_names = {r.name for r in system}
+    system_names = frozenset(r.name for r in system)
     glibc_family = policies.families.get("GLIBC")
     introduced = glibc_family.introduced_in if glibc_family else {}
     families: list[tuple[str, str, NeededVersion]] = []
     glibc: list[tuple[tuple[int, ...], NeededVersion]] = []
+    grouped: dict[tuple[str, str], set[str]] = {}
     for need in file.needed_versions:
         if need.library not in system_names:
             continue  # satisfied by a bundled library
         fam = family_of(policies, need.version)
         family, bare = fam if fam else ("", need.version)
         families.append((family, bare, need))
+        grouped.setdefault((need.library, family), set()).add(bare)
         if family == "GLIBC":
             release = glibc_release(bare, introduced)
             if release is not None:
@@ -85,8 +91,10 @@ def view_of(file: FileFacts, policies: PolicySet) -> FileView:
             file.bits, file.endianness, file.machine, file.flags, policies.architectures
         ),
         system=system,
+        system_names=system_names,
         glibc=tuple(glibc),
         families=tuple(families),
+        by_library=tuple((lib, fam, frozenset(bares)) for (lib, fam), bares in grouped.items()),
         strong=frozenset(u.name for u in file.undefined if not u.weak),
     )
 
@@ -96,37 +104,50 @@ def need_text(need: NeededVersion) -> str:
     return f"{need.symbol}@{need.version}" if need.symbol else need.version
 
 
+_NOTHING: frozenset[str] = frozenset()
+
+
 def file_blockers(view: FileView, policy: EffectivePolicy, policies: PolicySet) -> list[Finding]:
     """Everything in one file that keeps it out of ``policy`` (empty when it satisfies it):
     audit.external-libraries, audit.symbol-versions, audit.forbidden-symbols, audit.isa-level."""
     arch = view.arch or ""
     baseline = policy.baseline
-    path = view.facts.path
     loader = policies.architectures[arch].loader if arch in policies.architectures else None
-    out: list[Finding] = []
-    allowed = set()
-    for lib in view.system:
-        if lib.name in baseline.libraries or lib.name == loader:
-            allowed.add(lib.name)
-        else:
-            out.append(_library_blocker(view, lib))
+    blocked = view.system_names - baseline.libraries - {loader}
+    out = [_library_blocker(view, lib) for lib in view.system if lib.name in blocked]
     sets = baseline.symbol_versions.get(arch, {})
-    for family, bare, need in view.families:
-        if need.library not in allowed:
+    missing: set[tuple[str, str]] = set()
+    for library, family, bares in view.by_library:
+        if library in blocked:
             continue  # the library itself blocks
         if not family:
-            message = f"{need.version} from {need.library} (a version of no known family)"
-        elif (
-            bare in policy.glibc_versions
-            if family == "GLIBC"
-            else bare in sets.get(family, frozenset())
-        ):
+            lacking = bares
+        elif family == "GLIBC":
+            lacking = bares - policy.glibc_versions
+        else:
+            lacking = bares - sets.get(family, _NOTHING)
+        missing.update((library, bare) for bare in lacking)
+    if missing:
+        out.extend(_version_blockers(view, missing))
+    if view.strong:
+        out.extend(_forbidden(view, policy, view.system_names - blocked, policies))
+    if view.facts.isa_needed:
+        out.extend(_isa(view, policy, policies))
+    return out
+
+
+def _version_blockers(view: FileView, missing: set[tuple[str, str]]) -> list[Finding]:
+    """audit.symbol-versions findings for the (library, bare version) pairs ``missing``, in
+    the file's order."""
+    out = []
+    for family, bare, need in view.families:
+        if (need.library, bare) not in missing:
             continue
+        if not family:
+            message = f"{need.version} from {need.library} (a version of no known family)"
         else:
             message = f"{need_text(need)} (from {need.library})"
-        out.append(Finding("audit.symbol-versions", ERROR, path, message, need.version))
-    out.extend(_forbidden(view, policy, allowed, policies))
-    out.extend(_isa(view, policy, policies))
+        out.append(Finding("audit.symbol-versions", ERROR, view.facts.path, message, need.version))
     return out
 
 
@@ -145,7 +166,7 @@ def _library_blocker(view: FileView, lib: Resolved) -> Finding:
 
 
 def _forbidden(
-    view: FileView, policy: EffectivePolicy, allowed: set[str], policies: PolicySet
+    view: FileView, policy: EffectivePolicy, allowed: frozenset[str], policies: PolicySet
 ) -> list[Finding]:
     out = []
     for library, names in policy.baseline.forbidden_symbols.items():
@@ -242,21 +263,20 @@ def soname_findings(views: list[FileView], policies: PolicySet) -> list[Finding]
         digest = _DIGEST.search(name) is not None
         if name in system_names:
             message = (
-                f"bundled library has SONAME {name}, the name of a system library: the loader "
-                "takes whichever copy a process loaded first"
+                f"bundled as {name}, a system library's name: whichever copy a process loads "
+                "first serves both"
             )
             out.append(Finding("audit.bundled-soname-unique", ERROR, member, message, name))
         elif _VERSIONED_SONAME.search(name) and not digest:
             message = (
-                f"bundled library has SONAME {name}, a library's published name, without a "
-                "digest: another wheel's build of it would be taken for this one (repair tools "
-                "rename it, libfoo-1a2b3c4d.so.1)"
+                f"bundled as {name}, a library's published name, with no digest (repair tools "
+                "rename it libfoo-1a2b3c4d.so.1): another build of it loaded first serves both"
             )
             out.append(Finding("audit.bundled-soname-unique", ERROR, member, message, name))
         elif not digest:
             message = (
-                f"bundled library has SONAME {name} without a digest; unique only if no other "
-                "wheel ever bundles a library of that name"
+                "bundled under an unversioned name with no digest: unique only if no other "
+                "wheel bundles a library of that name"
             )
             out.append(Finding("audit.bundled-soname-unique", WARNING, member, message, name))
     for name, members in sorted(by_name.items()):

@@ -70,18 +70,26 @@ class Earliest:
 
 
 def earliest(
-    views: Sequence[FileView], arch: str, policies: PolicySet, blockers: Blockers
+    views: Sequence[FileView],
+    arch: str,
+    policies: PolicySet,
+    blockers: Blockers,
+    known: Earliest | None = None,
 ) -> Earliest:
     """The lowest X.Y whose effective policy the files satisfy (``blockers(policy)`` empty).
 
     Only X.Y where something changes can be the answer: the floor of ``arch``, each baseline
-    of ``arch``, and the release each needed GLIBC version names (rounded up to X.Y)."""
-    floor = policies.floor(arch)
+    of ``arch``, and the release each needed GLIBC version names (rounded up to X.Y).
+    ``known`` is the answer for one of the files: nothing below it can be the answer for all
+    of them, so the search starts there (a wheel's answer from its files' answers)."""
+    start = policies.floor(arch)
+    if known is not None and known.glibc is not None:
+        start = max(start, known.glibc)
     releases = [(release, need, v.facts.path) for v in views for release, need in v.glibc]
-    candidates = {b.glibc for b in policies.for_arch(arch)} | {floor}
+    candidates = {b.glibc for b in policies.for_arch(arch)} | {start}
     candidates |= {tag_glibc(release) for release, _, _ in releases}
     previous: tuple[GlibcVersion, list[Finding]] | None = None
-    for glibc in sorted(c for c in candidates if c >= floor):
+    for glibc in sorted(c for c in candidates if c >= start):
         policy = effective_policy(policies, arch, glibc)
         if policy is None:
             continue
@@ -89,6 +97,8 @@ def earliest(
         if found:
             previous = (glibc, found)
             continue
+        if known is not None and glibc == known.glibc:
+            return known
         if previous:  # what kept the files out of the version just below
             return Earliest(glibc, dataclasses.replace(previous[1][0], severity=NOTE))
         exact = [

@@ -9,6 +9,8 @@ it (clause audit.forbidden-symbols).
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -69,6 +71,46 @@ def _compute(policies: PolicySet, arch: str, glibc: GlibcVersion) -> EffectivePo
     return EffectivePolicy(f"manylinux_{glibc.tag_part}", glibc, baseline, frozenset(own | extra))
 
 
+_GROWS: dict[tuple[int, str], tuple[PolicySet, bool]] = {}
+
+
+def grows(policies: PolicySet, arch: str) -> bool:
+    """Whether each baseline of ``arch`` allows everything the one before it allows (the
+    libraries, every family's versions, the ISA level) and forbids nothing new: then a file
+    that uses no forbidden symbol and satisfies glibc X.Y satisfies every later version.
+    The loader's superset check (clause policy.superset) makes this true of valid data;
+    ``judge`` asks rather than assumes, so a proposed policy that breaks it is judged in full."""
+    key = (id(policies), arch)
+    cached = _GROWS.get(key)
+    if cached is None or cached[0] is not policies:
+        cached = _GROWS[key] = (policies, _grows(policies, arch))
+    return cached[1]
+
+
+def _grows(policies: PolicySet, arch: str) -> bool:
+    if arch not in policies.architectures:
+        return False
+    levels = policies.architectures[arch].isa_levels
+    baselines = policies.for_arch(arch)
+    for old, new in itertools.pairwise(baselines):
+        old_sets, new_sets = old.symbol_versions.get(arch, {}), new.symbol_versions.get(arch, {})
+        if not old.libraries <= new.libraries:
+            return False
+        if any(not v <= new_sets.get(f, frozenset()) for f, v in old_sets.items()):
+            return False
+        if any(
+            not n <= old.forbidden_symbols.get(lib, frozenset())
+            for lib, n in new.forbidden_symbols.items()
+        ):
+            return False
+        old_isa, new_isa = old.isa.get(arch), new.isa.get(arch)
+        if old_isa in levels and (
+            new_isa not in levels or levels.index(new_isa) < levels.index(old_isa)
+        ):
+            return False
+    return True
+
+
 def glibc_release(version: str, introduced: Mapping[str, GlibcVersion]) -> tuple[int, ...] | None:
     """The glibc release a bare GLIBC version needs: ``2.25`` -> (2, 25), ``2.3.4`` -> (2, 3, 4);
     a named node (``ABI_DT_RELR``) by the family's ``introduced_in``; None when unknown
@@ -78,6 +120,7 @@ def glibc_release(version: str, introduced: Mapping[str, GlibcVersion]) -> tuple
     return numeric(version)
 
 
+@functools.lru_cache(maxsize=4096)
 def numeric(version: str) -> tuple[int, ...] | None:
     """``3.4.19`` -> (3, 4, 19); None for a version that is not dotted ASCII numbers."""
     parts = version.split(".")
@@ -99,10 +142,24 @@ def tag_glibc(release: tuple[int, ...]) -> GlibcVersion:
     return GlibcVersion(major, minor + (1 if any(release[2:]) else 0))
 
 
+_FAMILY_CACHE: dict[int, tuple[PolicySet, dict[str, tuple[str, str] | None]]] = {}
+
+
 def family_of(policies: PolicySet, version: str) -> tuple[str, str] | None:
-    """``GLIBCXX_3.4.19`` -> ("GLIBCXX", "3.4.19"); None for a version of no known family."""
-    for family in policies.families.values():
-        bare = family.split(version)
-        if bare is not None:
-            return family.name, bare
-    return None
+    """``GLIBCXX_3.4.19`` -> ("GLIBCXX", "3.4.19"); None for a version of no known family.
+    Remembered per policy set: a census asks about the same few hundred names again and
+    again."""
+    cached = _FAMILY_CACHE.get(id(policies))
+    if cached is None or cached[0] is not policies:
+        cached = _FAMILY_CACHE[id(policies)] = (policies, {})
+    known = cached[1]
+    if version not in known:
+        known[version] = next(
+            (
+                (family.name, bare)
+                for family in policies.families.values()
+                if (bare := family.split(version)) is not None
+            ),
+            None,
+        )
+    return known[version]

@@ -1,7 +1,8 @@
 """``perennial audit WHEEL|DIR...``: which manylinux tags each wheel earns, and why.
 
-Exit 0 when every wheel earns every tag it claims, 1 when some wheel does not, 3 when some
-input could not be read (the other wheels are still audited). Nothing is written anywhere.
+Exit 0 when every wheel earns every tag it claims, 1 when some wheel does not or claims no
+manylinux tag (not judged), 3 when some input could not be read (the other wheels are still
+audited). Nothing is written anywhere.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.schema_check import errors
+from reference_impl import audit
 from reference_impl.audit import audit_wheel, judge
 from reference_impl.audit_facts import (
     FactsError,
@@ -130,3 +131,20 @@ def test_malformed_facts_name_the_field(edit: Any, where: str) -> None:
     with pytest.raises(FactsError) as raised:
         facts_from_json(data, "facts")
     assert raised.value.source == where
+
+
+def test_the_shortcut_above_a_files_earliest_tag_changes_no_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # judge skips a file at versions above its earliest tag when the baselines only grow;
+    # evaluating every version instead must give the same verdicts, blockers included.
+    policies = default_policies()
+    facts = []
+    for wheel in CRAFTED:
+        try:
+            facts.append(read_facts(wheel, policies=policies))
+        except PerennialError:
+            continue
+    quick = [wheel_json(judge(f, policies)) for f in facts]
+    monkeypatch.setattr(audit._Judgement, "_satisfied_above", lambda *_: False)
+    assert [wheel_json(judge(f, policies)) for f in facts] == quick
