@@ -23,12 +23,14 @@ The JSON form (:func:`facts_json`, :func:`facts_from_json`) follows
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from reference_impl.audit_resolve import Resolved
 from reference_impl.errors import PerennialError
+
+T = TypeVar("T")
 
 FACTS_FORMAT = "perennial-audit-facts"
 FACTS_VERSION = 1
@@ -177,7 +179,7 @@ def facts_from_json(data: Any, source: str = "facts") -> WheelFacts:
     top = _Obj(data, source)
     if top.get("format") != FACTS_FORMAT or top.get("version") != FACTS_VERSION:
         raise FactsError(source, f"not a {FACTS_FORMAT} document of version {FACTS_VERSION}")
-    files = tuple(_file_from_json(_Obj(f, where)) for f, where in top.items("files"))
+    files = top.records("files", _file_from_json)
     return WheelFacts(
         wheel=top.text("wheel"),
         filename=top.text("filename"),
@@ -191,34 +193,25 @@ def facts_from_json(data: Any, source: str = "facts") -> WheelFacts:
 
 def _file_from_json(obj: _Obj) -> FileFacts:
     elf = _Obj(obj.get("elf"), f"{obj.where}.elf")
-    libraries = []
-    for lib, where in obj.items("libraries"):
-        entry = _Obj(lib, where)
-        libraries.append(
-            Resolved(
-                entry.text("name"),
-                entry.text_or_none("bundled_at"),
-                entry.text_or_none("via"),
-                entry.texts("elsewhere"),
-            )
-        )
-    needs = []
-    for need, where in obj.items("needed_versions"):
-        entry = _Obj(need, where)
-        needs.append(
-            NeededVersion(
-                entry.text("library"),
-                entry.text("version"),
-                entry.text_or_none("symbol"),
-                entry.flag("weak"),
-            )
-        )
-    undefined = []
-    for sym, where in obj.items("undefined"):
-        entry = _Obj(sym, where)
-        undefined.append(
-            UndefinedSymbol(entry.text("name"), entry.text_or_none("version"), entry.flag("weak"))
-        )
+    libraries = obj.records(
+        "libraries",
+        lambda e: Resolved(
+            e.text("name"),
+            e.text_or_none("bundled_at"),
+            e.text_or_none("via"),
+            e.texts("elsewhere"),
+        ),
+    )
+    needs = obj.records(
+        "needed_versions",
+        lambda e: NeededVersion(
+            e.text("library"), e.text("version"), e.text_or_none("symbol"), e.flag("weak")
+        ),
+    )
+    undefined = obj.records(
+        "undefined",
+        lambda e: UndefinedSymbol(e.text("name"), e.text_or_none("version"), e.flag("weak")),
+    )
     return FileFacts(
         path=obj.text("path"),
         bits=elf.number("bits"),
@@ -230,9 +223,9 @@ def _file_from_json(obj: _Obj) -> FileFacts:
         soname=obj.text_or_none("soname"),
         rpath=obj.texts("rpath"),
         runpath=obj.texts("runpath"),
-        libraries=tuple(libraries),
-        needed_versions=tuple(needs),
-        undefined=tuple(undefined),
+        libraries=libraries,
+        needed_versions=needs,
+        undefined=undefined,
         isa_needed=obj.number_or_none("isa_needed"),
         executable_stack=obj.flag_or_none("executable_stack"),
     )
@@ -286,6 +279,10 @@ class _Obj:
     def items(self, key: str) -> list[tuple[Any, str]]:
         value: Sequence[Any] = self._typed(key, (list,), "an array")
         return [(item, f"{self.where}.{key}[{i}]") for i, item in enumerate(value)]
+
+    def records(self, key: str, build: Callable[[_Obj], T]) -> tuple[T, ...]:
+        """Each object of an array field, built by ``build``."""
+        return tuple(build(_Obj(item, where)) for item, where in self.items(key))
 
     def texts(self, key: str) -> tuple[str, ...]:
         out = []
