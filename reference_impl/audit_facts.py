@@ -15,7 +15,11 @@ forbidden lists of the policies the facts were read with). PyTorch's 136 files r
 that forbids a name outside the vocabulary cannot be judged from the facts: ``judge`` raises
 :class:`FactsIncompleteError` naming the names, and the wheel must be read again with that
 policy set. Everything else a policy can say (libraries, symbol versions of any family,
-architectures, ISA levels, floors) is judged from the facts.
+architectures, ISA levels, floors) is judged from the facts. So is a new family of symbol
+versions or a new architecture, since versions and ELF identities are kept raw. What the
+reader never reads (GNU property notes other than the x86 ISA level, relocations, defined
+symbols) cannot be judged from facts either: a policy about them needs a new reader and a
+new facts version.
 
 The JSON form (:func:`facts_json`, :func:`facts_from_json`) follows
 ``reference_impl/schemas/audit-facts-v1.json``; fields are only added within version 1.

@@ -43,15 +43,21 @@ def symbol_vocabulary(policies: PolicySet) -> frozenset[str]:
 
 
 def read_facts(
-    source: str | Path | BinaryIO, filename: str | None = None, policies: PolicySet | None = None
+    source: str | Path | BinaryIO,
+    filename: str | None = None,
+    policies: PolicySet | None = None,
+    keep: Iterable[str] = (),
 ) -> WheelFacts:
     """The facts of one wheel given as a path or a binary file object (then ``filename`` is
-    needed). ``policies`` decides which undefined symbols are kept (its forbidden names) and
-    which ELF headers name an architecture while reading; the facts hold no verdict."""
+    needed). ``policies`` decides which undefined symbols are kept (its forbidden names, and
+    the names in ``keep``: a census that means to try forbidding more names keeps them too)
+    and which ELF headers name an architecture while reading; the facts hold no verdict."""
     policies = policies or default_policies()
     display = str(source) if isinstance(source, (str, Path)) else (filename or "<wheel>")
     name = filename or (Path(source).name if isinstance(source, (str, Path)) else "<wheel>")
     vocabulary = symbol_vocabulary(policies)
+    if keep:
+        vocabulary = vocabulary | frozenset(keep)
     with SafeWheel(source, display) as wheel:
         meta = wheel.metadata(name)
         read = list(_read_elf_files(wheel, policies))

@@ -104,6 +104,13 @@ def test_facts_keep_only_symbols_a_policy_could_forbid() -> None:
     assert any(n.symbol == "malloc" for f in facts.files for n in f.needed_versions)
 
 
+def test_a_census_can_keep_more_names_than_the_policies_forbid() -> None:
+    wheel = next(p for p in CRAFTED if p.parent.name == "x86_64-minimal")
+    facts = read_facts(wheel, keep=["malloc"])
+    assert {u.name for f in facts.files for u in f.undefined} == {"malloc"}
+    assert "malloc" in facts.symbol_vocabulary
+
+
 def test_a_newly_forbidden_name_cannot_be_judged_from_facts() -> None:
     policies = default_policies()
     wheel = next(p for p in CRAFTED if p.parent.name == "x86_64-minimal")
