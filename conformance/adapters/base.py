@@ -26,6 +26,18 @@ CPYTHON = (3, 11)
 adapters pose as it and installers choosing for a target are told it."""
 
 
+def probe_wheel(tag: str) -> str:
+    """A wheel of the cases' CPython whose only question is its platform tag: for tools that
+    judge whole filenames, ``installer.compatible`` asks about this one."""
+    version = "{}{}".format(*CPYTHON)
+    return f"demo-1.0-cp{version}-cp{version}-{tag}.whl"
+
+
+def is_linux_family(tag: str) -> bool:
+    """Whether a platform tag is one ``installer.tags`` lists: manylinux or linux."""
+    return tag.startswith(("manylinux", "linux_"))
+
+
 class Skip(Exception):
     """Raised by an adapter for an operation or input its tool does not support."""
 
