@@ -6,6 +6,8 @@ distlib settles what the running interpreter accepts once, when ``distlib.wheel`
 host probes it reads answer as the profile does (``os.confstr`` behind ``platform.libc_ver``,
 ``os.uname`` behind ``get_platform``, ``sys.executable``) and the profile's ``_manylinux`` is
 importable; then its ``Wheel`` is asked about a wheel whose only question is the platform tag.
+Systems without glibc are skipped: there ``platform.libc_ver`` scans ``sys.executable`` for
+glibc strings, and the crafted stand-in interpreters are glibc-linked, unlike a musl system's.
 distlib's tags are an unordered set and it never chooses among wheels, so it answers
 ``installer.compatible`` only.
 """
@@ -52,6 +54,11 @@ class DistlibAdapter(Adapter):
     def answer(self, request: Request) -> Mapping[str, Any]:
         if request.system is None:
             raise Skip("distlib only describes the running system")
+        if request.system.libc != "glibc":
+            raise Skip(
+                "without glibc's confstr distlib scans the interpreter binary for glibc strings; "
+                "the profiles' stand-in interpreters are glibc-linked headers, not the system's"
+            )
         skip_if_only_in_working_directory(request)
         with host_probes(request.system), override_installed(request.override):
             wheel = fresh_wheel_module()
