@@ -17,6 +17,7 @@ found is reported (shrinking would cost an installer run per step).
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Mapping, Sequence
@@ -189,7 +190,7 @@ def batch(examples: int, seed: int = 0) -> list[Request]:
     drawn: list[tuple[SystemProfile, Override, list[str]]] = []
 
     @settings(
-        max_examples=max(1, -(-examples // TAGS_PER_SYSTEM)),
+        max_examples=max(1, math.ceil(examples / TAGS_PER_SYSTEM)),
         database=None,
         deadline=None,
         derandomize=seed == 0,
@@ -201,14 +202,16 @@ def batch(examples: int, seed: int = 0) -> list[Request]:
         drawn.append(questions)
 
     (collect if seed == 0 else seeded(seed)(collect))()
-    batch: list[Request] = []
+    questions: list[Request] = []
     for number, (system, override, asked) in enumerate(drawn):
         named = replace(system, name=f"explored-{number}")
         for index, tag in enumerate(asked):
             data = {"profile": named.name, "override": override.name, "tag": tag}
-            request_id = f"explore-{number}-{index}"
-            batch.append(Request(request_id, "installer.compatible", data, named, override, None))
-    return batch
+            request = Request(
+                f"explore-{number}-{index}", "installer.compatible", data, named, override, None
+            )
+            questions.append(request)
+    return questions
 
 
 def explains(pattern: Pattern, request: Request) -> bool:
