@@ -18,12 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from conformance.adapters.base import (
-    CPYTHON,
     Adapter,
     Request,
     Skip,
+    cpython_of,
     is_linux_family,
     probe_wheel,
+    running_cpython,
     skip_if_only_in_working_directory,
 )
 from conformance.adapters.emulation import override_installed
@@ -31,22 +32,25 @@ from conformance.adapters.packaging_adapter import posing_as
 from conformance.pins import check_pinned
 
 
-def environment(request: Request) -> Any:
-    """dep-logic's ``EnvSpec`` for the request's target or emulated running system."""
+def environment(request: Request) -> tuple[Any, tuple[int, int]]:
+    """dep-logic's ``EnvSpec`` for the request's target or emulated running system, and the
+    CPython it describes."""
     from dep_logic.tags import EnvSpec
 
     if "target" in request.input:
-        python = ">={}.{}".format(*CPYTHON)
-        return EnvSpec.from_spec(python, request.input["target"], "cpython")
+        python = cpython_of(request)
+        spec = EnvSpec.from_spec(">={}.{}".format(*python), request.input["target"], "cpython")
+        return spec, python
     assert request.system is not None
     skip_if_only_in_working_directory(request)
+    python = running_cpython(request)
     with (
         posing_as(request.system),
         override_installed(request.override),
         warnings.catch_warnings(),
     ):
         warnings.simplefilter("ignore", RuntimeWarning)  # packaging warns on "glibc 2"
-        return EnvSpec.current()
+        return EnvSpec.current(), python
 
 
 class DepLogicAdapter(Adapter):
@@ -57,12 +61,12 @@ class DepLogicAdapter(Adapter):
         return check_pinned("dep-logic")
 
     def answer(self, request: Request) -> Mapping[str, Any]:
-        env = environment(request)
+        env, python = environment(request)
         if request.operation == "installer.tags":
             tags = env.platform.compatible_tags if env.platform is not None else []
             return {"tags": [tag for tag in tags if is_linux_family(tag)]}
         if request.operation == "installer.compatible":
-            rank = _compatibility(env, probe_wheel(request.input["tag"]))
+            rank = _compatibility(env, probe_wheel(request.input["tag"], python))
             return {"compatible": rank is not None}
         ranks = {wheel: _compatibility(env, wheel) for wheel in request.input["wheels"]}
         best = max((rank for rank in ranks.values() if rank is not None), default=None)

@@ -25,6 +25,7 @@ from conformance.adapters.base import (
     Request,
     Skip,
     probe_wheel,
+    running_cpython,
     skip_if_only_in_working_directory,
 )
 from conformance.adapters.emulation import host_probes, override_installed
@@ -60,9 +61,10 @@ class DistlibAdapter(Adapter):
                 "the profiles' stand-in interpreters are glibc-linked headers, not the system's"
             )
         skip_if_only_in_working_directory(request)
+        python = running_cpython(request)
         with host_probes(request.system), override_installed(request.override):
             wheel = fresh_wheel_module()
-        filename = probe_wheel(request.input["tag"])
+        filename = probe_wheel(request.input["tag"], python)
         try:
             candidate = wheel.Wheel(filename)
         except wheel.DistlibException as error:  # not a wheel name to distlib: never installed

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.adapters.base import (
-    CPYTHON,
     Adapter,
     Request,
     Skip,
+    cpython_of,
     is_linux_family,
     probe_wheel,
 )
@@ -103,11 +103,12 @@ class NabAdapter(Adapter):
         spec = PlatformSpec(
             declared.platform_id, libc=declared.libc, runs_on_libc=declared.runs_on_libc
         )
-        tags = TagSet.for_spec(python_version="{}.{}".format(*CPYTHON), spec=spec)
+        python = cpython_of(request)
+        tags = TagSet.for_spec(python_version="{}.{}".format(*python), spec=spec)
         if request.operation == "installer.tags":
             platforms = dict.fromkeys(tag.platform for tag in tags.ordered)
             return {"tags": [tag for tag in platforms if is_linux_family(tag)]}
         if request.operation == "installer.compatible":
-            return {"compatible": tags.accepts(probe_wheel(request.input["tag"]))}
+            return {"compatible": tags.accepts(probe_wheel(request.input["tag"], python))}
         chosen = tags.pick(_Named(wheel) for wheel in request.input["wheels"])
         return {"selected": chosen.filename if chosen is not None else None}
