@@ -28,7 +28,7 @@ class Outcome:
     detail: str
     argv: tuple[str, ...]
     cpu_seconds: float
-    peak_rss_bytes: int
+    grown_bytes: int
 
 
 @dataclass
@@ -44,7 +44,7 @@ class Report:
     def add(self, outcome: Outcome) -> None:
         self.counts[outcome.family, outcome.kind] += 1
         self.slowest = max(self.slowest, outcome.cpu_seconds)
-        self.largest = max(self.largest, outcome.peak_rss_bytes)
+        self.largest = max(self.largest, outcome.grown_bytes)
         if outcome.kind in FAILURES:
             self.failures.append(outcome)
 
@@ -87,7 +87,7 @@ def _run_batch(seed: int, batch: list[tuple[str, int]]) -> list[Outcome]:
         run = run_isolated(case.argv, _WORKER.folder)
         kind, detail = classify(case, run)
         found.append(
-            Outcome(family, index, kind, detail, case.argv, run.cpu_seconds, run.peak_rss_bytes)
+            Outcome(family, index, kind, detail, case.argv, run.cpu_seconds, run.grown_bytes)
         )
     return found
 
@@ -149,9 +149,8 @@ def summary(report: Report) -> list[str]:
     for family in (*FAMILIES, None):
         cells = "".join(f"{report.total(kind, family):>13}" for kind in CLASSES)
         lines.append(f"{family or 'all':<8}{cells}{report.total(None, family):>8}")
-    lines.append(
-        f"slowest run {report.slowest:.2f} s of CPU; largest peak RSS {report.largest >> 20} MB"
-    )
+    most = report.largest >> 20
+    lines.append(f"slowest run {report.slowest:.2f} s of CPU; most memory a run added {most} MB")
     for outcome in report.failures:
         lines.append(f"{outcome.kind}: {outcome.family}:{outcome.index}: {outcome.detail}")
     return lines

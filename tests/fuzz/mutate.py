@@ -184,6 +184,8 @@ def _rename(rng: random.Random, data: bytearray) -> None:
 
 
 StringMutation = Callable[[random.Random, str], str]
+MAX_ARGUMENT = 128 << 10
+"""Linux refuses a longer command-line argument (MAX_ARG_STRLEN), so none is generated."""
 _PALETTE = "0123456789_.-aZ٢\n\x1b\u202e\u200b\t \\'\"é\udcff"
 
 
@@ -205,7 +207,8 @@ def _big_number(rng: random.Random, text: str) -> str:
 
 
 def _repeat(rng: random.Random, text: str) -> str:
-    return (text or "x") * rng.choice([2, 10, 100, 1000])
+    text = text or "x"
+    return text * min(rng.choice([2, 10, 100, 1000]), MAX_ARGUMENT // len(text) + 1)
 
 
 def _swap_case(rng: random.Random, text: str) -> str:
@@ -224,10 +227,6 @@ STRING_MUTATIONS: tuple[StringMutation, ...] = (
     _swap_case,
     _separator,
 )
-
-
-MAX_ARGUMENT = 128 << 10
-"""Linux refuses a longer command-line argument (MAX_ARG_STRLEN), so none is generated."""
 
 
 def string_mutation(rng: random.Random, text: str) -> str:

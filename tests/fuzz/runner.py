@@ -6,7 +6,8 @@ is the command line as a user runs it: ``reference_impl.cli.main`` with the argu
 stdout and stderr as UTF-8 files (strict and backslashreplace, as Python sets them up for
 a terminal), stdin empty. Limits: address space (``RLIMIT_AS``, the worker's size plus the
 memory limit), CPU time (``RLIMIT_CPU``) and wall time (``alarm``); a run that reaches one
-is killed by the kernel.
+is stopped by the kernel. Memory is measured as the child's growth: its peak resident size
+less the worker's size when it forked (the child starts as a copy of the worker).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class Run:
     stderr: bytes
     cpu_seconds: float
     wall_seconds: float
-    peak_rss_bytes: int
+    grown_bytes: int
+    """Peak resident size beyond the worker's when the child was forked."""
 
 
 Entry = Callable[[Sequence[str]], int]
@@ -58,6 +60,7 @@ def run_isolated(argv: tuple[str, ...], folder: Path, entry: Entry = _perennial)
     out_path, err_path = folder / ".stdout", folder / ".stderr"
     sys.stdout.flush()
     sys.stderr.flush()
+    before = _status("VmRSS")
     started = time.monotonic()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child never returns
@@ -71,7 +74,7 @@ def run_isolated(argv: tuple[str, ...], folder: Path, entry: Entry = _perennial)
         stderr=err_path.read_bytes(),
         cpu_seconds=usage.ru_utime + usage.ru_stime,
         wall_seconds=wall,
-        peak_rss_bytes=usage.ru_maxrss * 1024,
+        grown_bytes=max(0, usage.ru_maxrss * 1024 - before),
     )
 
 
@@ -94,7 +97,7 @@ def _child(entry: Entry, argv: tuple[str, ...], out_path: Path, err_path: Path) 
 
 def _isolate(out_path: Path, err_path: Path) -> None:
     """Limits, then stdin empty and stdout/stderr as a terminal would have them."""
-    limit = _address_space() + MEMORY_LIMIT
+    limit = _status("VmSize") + MEMORY_LIMIT
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CPU, (KILL_AFTER_SECONDS, KILL_AFTER_SECONDS + 1))
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
@@ -111,9 +114,9 @@ def _isolate(out_path: Path, err_path: Path) -> None:
     )
 
 
-def _address_space() -> int:
-    """This process's virtual size in bytes (the child starts as a copy of it)."""
+def _status(field: str) -> int:
+    """A size in bytes from this process's ``/proc/self/status`` (``VmSize``, ``VmRSS``)."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmSize:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) * 1024
-    raise OSError("no VmSize in /proc/self/status")
+    raise OSError(f"no {field} in /proc/self/status")

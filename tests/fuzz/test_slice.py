@@ -38,9 +38,9 @@ def test_a_case_is_the_same_whenever_it_is_built(tmp_path: Path) -> None:
 CASE = Case("tags", 0, ("compatible", "manylinux_x"), ("manylinux_x",))
 
 
-def _run(code: int | None, out: str = "", err: str = "", cpu: float = 0.1, rss: int = 50) -> Run:
+def _run(code: int | None, out: str = "", err: str = "", cpu: float = 0.1, grown: int = 20) -> Run:
     return Run(
-        code, None if code is not None else 11, out.encode(), err.encode(), cpu, cpu, rss << 20
+        code, None if code is not None else 11, out.encode(), err.encode(), cpu, cpu, grown << 20
     )
 
 
@@ -53,7 +53,7 @@ def _run(code: int | None, out: str = "", err: str = "", cpu: float = 0.1, rss: 
         (_run(None), "traceback"),
         (_run(99, err="Traceback (most recent call last):\n"), "traceback"),
         (_run(0, cpu=2.5), "over-time"),
-        (_run(0, rss=400), "over-memory"),
+        (_run(0, grown=400), "over-memory"),
         (
             _run(3, err="perennial: x.whl: truncated or corrupt ELF file: MemoryError\n"),
             "over-memory",

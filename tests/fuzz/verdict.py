@@ -4,8 +4,9 @@ A run is exactly one of these classes, the first that applies:
 
 - ``over-time``: over 2 s of CPU time, or killed at the wall-clock limit. CPU time, not
   wall time, because the machine is shared and a loaded one stretches wall time.
-- ``over-memory``: a peak resident size over 300 MB, or an allocation that the address-space
-  limit refused (a ``MemoryError`` surfacing in the output, however it is worded).
+- ``over-memory``: over 300 MB of resident memory beyond what the worker held when it forked
+  the run, or an allocation that the address-space limit refused (a ``MemoryError``
+  surfacing in the output, however it is worded).
 - ``traceback``: an exception escaped, the child died of a signal, or ``Traceback`` printed.
 - ``internal``: exit 70, the documented code for a bug.
 - ``messy``: output with a raw control, escape or bidi character; an error that is not one
@@ -41,8 +42,8 @@ def classify(case: Case, run: Run) -> tuple[str, str]:
     if run.cpu_seconds > TIME_LIMIT_SECONDS or run.signal in (14, 24):  # SIGALRM, SIGXCPU
         return "over-time", f"{run.cpu_seconds:.1f} s of CPU, {run.wall_seconds:.1f} s wall"
     stderr = run.stderr.decode("utf-8", "replace")
-    if run.peak_rss_bytes > MEMORY_LIMIT or any(w in stderr for w in _MEMORY_WORDS):
-        return "over-memory", f"peak {run.peak_rss_bytes >> 20} MB: {_first(stderr)}"
+    if run.grown_bytes > MEMORY_LIMIT or any(w in stderr for w in _MEMORY_WORDS):
+        return "over-memory", f"grew {run.grown_bytes >> 20} MB: {_first(stderr)}"
     if run.exit_code is None or run.exit_code == TRACEBACK_EXIT or "Traceback" in stderr:
         return "traceback", f"signal {run.signal}: {_last(stderr)}"
     if run.exit_code == 70:
@@ -64,8 +65,8 @@ def _dishonest(run: Run) -> str | None:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
             return f"{stream} is not UTF-8 ({error.reason})"
-        bad = next((line for line in text.splitlines() if not line.isprintable()), None)
-        if bad is not None:
+        if not text.replace("\n", "").isprintable():  # one pass, no list of lines
+            bad = next(line for line in text.split("\n") if not line.isprintable())
             return f"{stream} prints a raw unprintable character: {shown(bad)[:200]}"
     return None
 
