@@ -1,7 +1,8 @@
 """A protocol server that answers like the reference, except for the fault its options ask for.
 
 The harness tests start it as a real process: ``python misbehaving_server.py --hang-at 2``.
-Without options it is a correct server (so every fault is the option's doing).
+Without options it is a correct server (so every fault is the option's doing). The reference
+is imported at the first ``run``, so the ``start`` reply comes at once even on a busy machine.
 """
 
 from __future__ import annotations
@@ -10,17 +11,25 @@ import argparse
 import json
 import sys
 import time
+from functools import cache
 
-from conformance.adapters.reference import ReferenceAdapter
-from conformance.protocol import answer_json, request_from_json
+from conformance.operations import OPERATIONS
 
 FOREVER = 3600
+
+
+@cache
+def reference():
+    """The reference adapter, imported on first use."""
+    from conformance.adapters.reference import ReferenceAdapter
+
+    return ReferenceAdapter()
 
 
 def options() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--name", default="misbehaving")
-    parser.add_argument("--operations", help="comma-separated; default: the reference's")
+    parser.add_argument("--operations", help="comma-separated; default: every one")
     parser.add_argument("--silent-start", action="store_true", help="never answer start")
     parser.add_argument("--hang-at", type=int, help="never answer the Nth run")
     parser.add_argument("--die-at", type=int, help="exit with status 3 at the Nth run")
@@ -35,11 +44,13 @@ def options() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def reply_to_run(adapter: ReferenceAdapter, message: dict, args: argparse.Namespace) -> dict:
+def reply_to_run(message: dict, args: argparse.Namespace) -> dict:
+    from conformance.protocol import answer_json, request_from_json
+
     seq = message["seq"] if args.seq is None else args.seq
     if args.skip_all:
         return {"seq": seq, "skip": "this tool skips everything"}
-    reply = answer_json(seq, adapter.answer_safely(request_from_json(message["case"])))
+    reply = answer_json(seq, reference().answer_safely(request_from_json(message["case"])))
     tags = reply.get("output", {}).get("tags")
     if args.tags_as_string and isinstance(tags, list):
         reply["output"]["tags"] = ",".join(tags)
@@ -48,7 +59,6 @@ def reply_to_run(adapter: ReferenceAdapter, message: dict, args: argparse.Namesp
 
 def main() -> int:
     args = options()
-    adapter = ReferenceAdapter()
     runs = 0
     for line in sys.stdin:
         message = json.loads(line)
@@ -61,7 +71,7 @@ def main() -> int:
         if message["cmd"] == "start":
             if args.silent_start:
                 time.sleep(FOREVER)
-            operations = adapter.operations
+            operations = OPERATIONS.keys()
             if args.operations is not None:
                 operations = frozenset(filter(None, args.operations.split(",")))
             reply = {"protocol": 1, "ready": True, "operations": sorted(operations),
@@ -75,7 +85,7 @@ def main() -> int:
             if runs == args.endless_line_at:
                 while True:
                     sys.stdout.write("x" * 65536)
-            reply = reply_to_run(adapter, message, args)
+            reply = reply_to_run(message, args)
         print(json.dumps(reply), flush=True)
         if runs == args.stray_after:
             print("loading the tag cache...", flush=True)

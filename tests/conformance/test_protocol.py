@@ -25,7 +25,10 @@ from conformance.smoke import smoke
 
 SERVER = [sys.executable, "-m", "conformance.servers.reference"]
 MISBEHAVING = [sys.executable, str(Path(__file__).with_name("misbehaving_server.py"))]
-QUICK = Limits(reply=2, run=60, stop=2)
+QUICK = Limits(reply=6, run=120, stop=3)
+"""Short enough to keep the tests quick, long enough for a busy machine's slowest reply."""
+ENDS = 60
+"""Seconds within which a run against a hanging program must end (instead of never)."""
 
 
 def _sample():
@@ -104,22 +107,22 @@ def test_one_shot_transport_answers_one_case_per_process():
 
 def test_a_server_silent_at_start_is_refused_within_the_reply_limit():
     began = time.monotonic()
-    with pytest.raises(AdapterError, match=r"start: no reply within 2 s"):
+    with pytest.raises(AdapterError, match=r"start: no reply within 6 s"):
         JsonLinesAdapter([*MISBEHAVING, "--silent-start"], QUICK)
-    assert time.monotonic() - began < 10
+    assert time.monotonic() - began < ENDS
 
 
 def test_a_hang_is_an_error_for_that_case_and_ends_the_run_naming_tool_and_case():
     cases = _cases("index.check", 5)
     began = time.monotonic()
     item = _run("--hang-at", "2", cases=cases)
-    assert time.monotonic() - began < 15
+    assert time.monotonic() - began < ENDS
     run = item.run
     assert run is not None
     statuses = {case_id: result.status for case_id, result in run.results.results.items()}
     assert statuses == {cases[0].id: "pass", cases[1].id: "error"}
     ended = run.results.session.ended
-    assert ended.startswith("misbehaving: no reply within 2 s on case ")
+    assert ended.startswith("misbehaving: no reply within 6 s on case ")
     assert cases[1].id in ended
     assert run.results.session.shutdown.startswith("killed")
     pep600 = run.results.levels["pep600"]
@@ -129,17 +132,16 @@ def test_a_hang_is_an_error_for_that_case_and_ends_the_run_naming_tool_and_case(
 
 def test_the_whole_run_limit_ends_a_slow_run():
     began = time.monotonic()
-    item = _run("--hang-at", "3", limits=Limits(reply=30, run=3, stop=2))
-    assert time.monotonic() - began < 15
-    ended = item.run.results.session.ended
-    assert "the whole run's limit of 3 s ran out" in ended and "seq 3" in ended
+    item = _run("--hang-at", "3", limits=Limits(reply=ENDS, run=8, stop=3))
+    assert time.monotonic() - began < ENDS
+    assert "the whole run's limit of 8 s ran out" in item.run.results.session.ended
 
 
 def test_a_one_shot_command_that_hangs_ends_the_run():
     began = time.monotonic()
     item = _run("--hang-at", "1", one_shot=True)
-    assert time.monotonic() - began < 15
-    assert "no reply within 2 s on case" in item.run.results.session.ended
+    assert time.monotonic() - began < ENDS
+    assert "no reply within 6 s on case" in item.run.results.session.ended
     assert item.run.results.counts()["error"] == 1
 
 
@@ -187,8 +189,8 @@ def test_a_bad_exit_status_after_stop_is_reported():
 def test_a_server_that_does_not_exit_after_stop_is_killed_and_reported():
     began = time.monotonic()
     item = _run("--ignore-stop")
-    assert time.monotonic() - began < 15
-    assert item.run.results.session.shutdown == "did not exit within 2 s of stop; killed"
+    assert time.monotonic() - began < ENDS
+    assert item.run.results.session.shutdown == "did not exit within 3 s of stop; killed"
     assert item.run.failures() != []
 
 
@@ -206,7 +208,7 @@ def test_a_server_that_dies_mid_run_ends_it_with_its_exit_status():
 def test_an_endless_line_is_cut_off():
     began = time.monotonic()
     item = _run("--endless-line-at", "1")
-    assert time.monotonic() - began < 15
+    assert time.monotonic() - began < ENDS
     assert "a line longer than 1048576 bytes" in item.run.results.session.ended
 
 
