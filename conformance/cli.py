@@ -277,8 +277,8 @@ def _report(item: Any, levels: Sequence[str]) -> bool:
     for level in LEVELS:
         summary = results.levels[level]
         judged = "" if level in levels else " (not judged)"
-        if summary.cases == 0:
-            print(f"  {level:<12} no cases{judged}")
+        if summary.claimed == 0:
+            print(f"  {level:<12} no cases of the declared operations{judged}")
             continue
         counts = ", ".join(f"{summary.counts[s]} {s}" for s in STATUSES)
         asked = f", {summary.not_asked} not asked" if summary.not_asked else ""
@@ -311,7 +311,7 @@ def _pep600_sentence(results: Any, failures: Sequence[str]) -> str:
     if pep600.verdict == "conforms":
         return f"Conforms to PEP 600 on {on}{apart}, but the run fails: {'; '.join(failures)}."
     if pep600.verdict == "no cases":
-        return "No PEP 600 case was run."
+        return f"No PEP 600 case of {on} was run."
     if pep600.verdict == "not enough answered":
         return (
             f"Not enough answered to judge PEP 600 conformance: {pep600.answered} of "

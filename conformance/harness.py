@@ -8,8 +8,9 @@ not a pass is *unexpected*, and a listed divergence that now passes, is skipped,
 case is *stale*.
 
 Each conformance level is summarised apart (:class:`conformance.results.LevelSummary`). The
-run *conforms* at the levels it is judged on when each of them conforms, no divergence is
-stale and the protocol session (for external tools) had no problem: :meth:`Run.failures`.
+run passes at the levels it is judged on when none of them fails (a level with no case of
+the tool's operations judges nothing), the tool answered some case, no divergence is stale
+and the protocol session (for external tools) had no problem: :meth:`Run.failures`.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class Run:
             summary = self.results.levels[level]
             if summary.verdict not in ("conforms", "no cases"):
                 found.append(f"{level} level: {summary.verdict}")
+        if not any(summary.answered for summary in self.results.levels.values()):
+            found.append("no case of the declared operations answered")
         if self.stale:
             found.append(f"{len(self.stale)} stale divergence entries")
         session = self.results.session

@@ -15,9 +15,9 @@ written and when read)::
                              "actual": ..., "divergence": "reason" | null, "link": "url" | null}}}
 
 A level's verdict is ``conforms`` (every case of the tool's declared operations passes or is a
-declared divergence), ``does not conform`` (one does not), or ``not enough answered`` (it
+declared divergence), ``does not conform`` (one does not), ``not enough answered`` (it
 answered none, skipped more than :data:`MAX_SKIPPED_SHARE` of them, or the run ended before
-they were all asked); a level the run has no case of says ``no cases``.
+they were all asked), or ``no cases`` (the level has no case of the declared operations).
 
 The files are written deterministically (sorted keys, no timestamps, no paths) and
 atomically, so regenerating them only changes what really changed. The site reads them with
@@ -104,10 +104,11 @@ class LevelSummary:
     @property
     def verdict(self) -> str:
         """A failure outweighs too few answers: it is a fact, not a lack of evidence. A level
-        the run has no case of (a filtered run) judges nothing."""
+        with no case of the tool's operations (PEP 600 asks nothing of an index) judges
+        nothing; a tool that answers no case at any level fails the run all the same."""
         if self.unexpected:
             return "does not conform"
-        if self.cases == 0:
+        if self.claimed == 0:
             return "no cases"
         return "conforms" if self.enough_answered else "not enough answered"
 

@@ -41,13 +41,15 @@ def _sample():
     return chosen
 
 
-def _cases(operation: str, count: int):
-    return [case for case in load_cases() if case.operation == operation][:count]
+def _cases(operation: str, count: int, level: str = "pep600"):
+    """The first ``count`` cases of ``operation`` at ``level``."""
+    found = [c for c in load_cases() if c.operation == operation and c.level == level]
+    return found[:count]
 
 
 def _run(*options: str, cases=None, limits: Limits = QUICK, one_shot: bool = False) -> Timed:
-    """Run the misbehaving server with ``options`` over five index cases (by default)."""
-    cases = cases if cases is not None else _cases("index.check", 5)
+    """Run the misbehaving server with ``options`` over five tag.parse cases (by default)."""
+    cases = cases if cases is not None else _cases("tag.parse", 5)
     transport = OneShotAdapter if one_shot else JsonLinesAdapter
     return run_adapter(
         lambda: transport([*MISBEHAVING, *options], limits),
@@ -113,7 +115,7 @@ def test_a_server_silent_at_start_is_refused_within_the_reply_limit():
 
 
 def test_a_hang_is_an_error_for_that_case_and_ends_the_run_naming_tool_and_case():
-    cases = _cases("index.check", 5)
+    cases = _cases("tag.parse", 5)
     began = time.monotonic()
     item = _run("--hang-at", "2", cases=cases)
     assert time.monotonic() - began < ENDS
@@ -156,7 +158,7 @@ def test_replies_with_the_wrong_seq_are_refused():
 
 def test_a_stray_line_is_named_and_shifts_no_answer():
     """One stray stdout line once shifted every later answer onto the wrong case."""
-    cases = _cases("index.check", 5)
+    cases = _cases("tag.parse", 5)
     item = _run("--stray-after", "2", cases=cases)
     results = item.run.results
     assert [results.results[c.id].status for c in cases[:3]] == ["pass", "pass", "error"]
@@ -218,14 +220,17 @@ def test_a_tool_that_skips_everything_has_not_answered_enough():
     pep600 = item.run.results.levels["pep600"]
     assert pep600.counts["skip"] == pep600.claimed == 5
     assert pep600.verdict == "not enough answered"
-    assert item.run.failures() == ["pep600 level: not enough answered"]
+    assert item.run.failures() == [
+        "pep600 level: not enough answered",
+        "no case of the declared operations answered",
+    ]
 
 
 def test_a_tool_that_declares_no_operation_has_not_answered_enough():
     item = _run("--operations", "")
     pep600 = item.run.results.levels["pep600"]
-    assert pep600.claimed == 0 and pep600.verdict == "not enough answered"
-    assert item.run.failures() != []
+    assert pep600.claimed == 0 and pep600.verdict == "no cases"
+    assert item.run.failures() == ["no case of the declared operations answered"]
 
 
 @pytest.mark.parametrize("name", ["reference", "pip"])
