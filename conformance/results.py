@@ -43,9 +43,11 @@ STATUSES = ("pass", "fail", "skip", "error")
 LEVELS = ("pep600", "recommended")
 """The conformance levels: what PEP 600's final text requires, and what this spec recommends
 beyond it. "Conforms to PEP 600" is said of the first alone."""
-MAX_SKIPPED_SHARE = 0.25
+MAX_SKIPPED_SHARE = 0.5
 """A tool that skips more than this share of the cases of the operations it declares has
-not answered enough to be called conformant at that level."""
+not answered enough to be called conformant at that level. Honest skips exist (in process, a
+``_manylinux`` only in the working directory has no defined answer: packaging skips 31% of
+its recommended cases for it), so the bar is half, not a handful."""
 
 
 class ResultsError(Exception):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conformance.adapters import create
-from conformance.adapters.base import AdapterError
+from conformance.adapters.base import AdapterError, Request
 from conformance.cases import load_cases
 from conformance.divergences import load_divergences
 from conformance.harness import run_cases
@@ -247,3 +247,9 @@ def test_protocol_schema_accepts_well_formed_and_refuses_malformed_messages():
     assert validate({"protocol": 1, "ready": True, "operations": []}, "started") != []
     assert validate({"tags": "manylinux_2_17_x86_64"}, "output.installer.tags") != []
     assert validate({"tags": ["manylinux_2_17_x86_64"]}, "output.installer.tags") == []
+
+
+def test_every_run_message_the_harness_sends_matches_the_published_schema():
+    for case in load_cases():
+        message = {"cmd": "run", "seq": 1, "case": Request.from_case(case).to_json()}
+        assert validate(message, "run") == [], case.id

@@ -16,6 +16,7 @@ from perennial_site import (
     cases,
     clauses,
     data,
+    departures,
     generate,
     includes,
     lints,
@@ -48,6 +49,7 @@ def _root_redirect(app: Sphinx, exception: BaseException | None) -> None:
 def setup(app: Sphinx) -> dict[str, Any]:
     data.setup(app)
     clauses.setup(app)
+    departures.setup(app)
     cases.setup(app)
     baselines.setup(app)
     targets.setup(app)
