@@ -121,6 +121,6 @@ def test_run_works_from_a_plain_pip_install_in_an_empty_folder(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     data = json.loads((empty / "out" / "example-python.json").read_text(encoding="utf-8"))
     assert data["levels"]["pep600"]["verdict"] == "conforms"
-    assert data["levels"]["pep600"]["pass"] == len(TAG_PARSE)
+    assert sum(level["pass"] for level in data["levels"].values()) == len(TAG_PARSE)
     assert (empty / "out" / "example-python.xml").is_file()
     assert sorted(p.name for p in empty.iterdir()) == ["out", "server.py"]
