@@ -124,3 +124,6 @@ def test_run_works_from_a_plain_pip_install_in_an_empty_folder(tmp_path):
     assert sum(level["pass"] for level in data["levels"].values()) == len(TAG_PARSE)
     assert (empty / "out" / "example-python.xml").is_file()
     assert sorted(p.name for p in empty.iterdir()) == ["out", "server.py"]
+    listed = subprocess.run([*tool, "list", "--audience", "installer"],
+                            capture_output=True, text=True, cwd=empty, timeout=300)  # fmt: skip
+    assert " MUST " in listed.stdout  # the clauses shipped too: strengths are known
