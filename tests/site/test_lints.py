@@ -65,6 +65,7 @@ CASE = """
 [[case]]
 id = "installer.demo.{name}"
 operation = "installer.compatible"
+level = "pep600"
 clauses = [{clauses}]
 input = {{ tag = "manylinux_2_17_x86_64" }}
 expected = {{ compatible = true }}
