@@ -19,7 +19,8 @@ from conformance.clauses import ClauseRegistry, load_registry
 
 ROOT = Path(__file__).resolve().parent
 CASES_DIR = ROOT / "cases"
-SPEC_DIR = ROOT.parent / "spec"
+SPEC_DIR = ROOT / "spec" if (ROOT / "spec").is_dir() else ROOT.parent / "spec"
+"""The spec's clauses: shipped inside the package by a wheel install, beside it in a checkout."""
 AUDIENCES = ("installer", "index", "auditor")
 _STRENGTH = {"MUST": 3, "SHOULD": 2, "MAY": 1, "informative": 0}
 
