@@ -20,7 +20,9 @@ from perennial_site import (
     includes,
     lints,
     overview,
+    pictures,
     registry,
+    schemas,
     targets,
 )
 
@@ -51,16 +53,19 @@ def setup(app: Sphinx) -> dict[str, Any]:
     cases.setup(app)
     baselines.setup(app)
     targets.setup(app)
+    pictures.setup(app)
     generate.setup(app)
     overview.setup(app)
     includes.setup(app)
     lints.setup(app)
     registry.setup(app)
-    app.add_node(build.data_link)
+    schemas.setup(app)
+    build.setup(app)
     # after every placeholder is filled in (they make data links)
     app.connect("doctree-resolved", _resolve_links, priority=900)
     app.connect("build-finished", _root_redirect)
     app.add_css_file("perennial.css")
+    app.add_js_file("perennial.js")
     return {
         "version": "1",
         "parallel_read_safe": True,

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 
 Cell = str | nodes.Node | Sequence[nodes.Node] | None
 
@@ -127,3 +128,55 @@ def resolve_links(builder: Any, doctree: nodes.document, fromdoc: str) -> None:
         if node["perennial_doc"] == fromdoc:
             uri = ""
         node["refuri"] = f"{uri}#{anchor}" if anchor else uri or "#"
+
+
+def index_entry(term: str, target: str, *, main: bool = True) -> addnodes.index:
+    """A general-index and search entry for ``term`` at the element whose id is ``target``.
+
+    Sphinx's search ranks an index entry that matches the query far above words found in a
+    page's text, so this is how a symbol version or a distribution name finds its page first.
+    A main entry outranks the others.
+    """
+    return addnodes.index(entries=[("single", term, target, "main" if main else "", None)])
+
+
+class collapsible(nodes.container):
+    """A block shown closed under a one-line summary: ``<details>`` in HTML."""
+
+
+class collapsible_summary(nodes.TextElement, nodes.Inline):
+    """The always-visible line of a :class:`collapsible`: ``<summary>`` in HTML."""
+
+
+def folded(
+    summary: Sequence[nodes.Node | str], *body: nodes.Node, classes: Sequence[str] = ()
+) -> collapsible:
+    """``body`` behind a summary line the reader clicks to open."""
+    node = collapsible(classes=list(classes))
+    line = collapsible_summary()
+    line.extend(nodes.Text(c) if isinstance(c, str) else c for c in summary)
+    node += line
+    node.extend(body)
+    return node
+
+
+def _visit_collapsible(translator: Any, node: collapsible) -> None:
+    translator.body.append(translator.starttag(node, "details"))
+
+
+def _depart_collapsible(translator: Any, node: collapsible) -> None:
+    translator.body.append("</details>\n")
+
+
+def _visit_summary(translator: Any, node: collapsible_summary) -> None:
+    translator.body.append(translator.starttag(node, "summary", suffix=""))
+
+
+def _depart_summary(translator: Any, node: collapsible_summary) -> None:
+    translator.body.append("</summary>\n")
+
+
+def setup(app: Any) -> None:
+    app.add_node(data_link)
+    app.add_node(collapsible, html=(_visit_collapsible, _depart_collapsible))
+    app.add_node(collapsible_summary, html=(_visit_summary, _depart_summary))
