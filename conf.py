@@ -42,6 +42,7 @@ html_theme = "furo"
 html_title = "perennial-manylinux"
 html_static_path = ["docs/_static"]
 html_favicon = "docs/_static/favicon.svg"
+perennial_repository = REPOSITORY
 html_theme_options = {
     "navigation_with_keys": True,
     # the generated pages have no source file to view or edit
@@ -56,6 +57,4 @@ html_theme_options = {
     ],
 }
 html_copy_source = False
-# one index page per letter: the symbol versions alone would make one page too tall
-html_split_index = True
 html_show_sourcelink = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
 import shutil
@@ -110,13 +111,22 @@ def severe_messages(driver: Any) -> list[str]:
 
 
 def screenshot(driver: Any, name: str, element: Any = None) -> None:
-    """Save what the reader sees (the window, or one element) for a person to look at."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = str(SCREENSHOTS / f"{name}.png")
+    """Save what the reader sees (the window, or one whole element) for a person to look at.
+
+    Chromium's protocol call renders a fresh frame; selenium's own screenshot can return a
+    blank one right after the window was resized.
+    """
+    options: dict[str, Any] = {"format": "png"}
     if element is not None:
-        element.screenshot(path)
-    else:
-        driver.save_screenshot(path)
+        box = driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height}",
+            element,
+        )
+        options.update(captureBeyondViewport=True, clip={**box, "scale": 1})
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", options)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
 
 
 def set_theme(driver: Any, theme: str) -> None:

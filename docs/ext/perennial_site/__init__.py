@@ -5,6 +5,7 @@ Each submodule has one job (see its docstring); this module only wires them toge
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -42,12 +43,15 @@ def _root_redirect(app: Sphinx, exception: BaseException | None) -> None:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="refresh" content="0; url={target}">'
         f"<title>{app.config.project}</title></head>"
-        f'<body><a href="{target}">{app.config.project}</a></body></html>\n'
+        f'<body><a href="{target}">{app.config.project}</a> '
+        f'(<a href="{escape(app.config.perennial_repository)}">source repository</a>)'
+        "</body></html>\n"
     )
     (Path(app.outdir) / "index.html").write_text(page, encoding="utf-8")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("perennial_repository", "", "html", types=[str])
     data.setup(app)
     clauses.setup(app)
     cases.setup(app)

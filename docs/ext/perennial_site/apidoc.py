@@ -1,10 +1,12 @@
-"""The API reference's renderer: sphinx-autodoc2's MyST renderer, minus its "= None".
+"""The API reference's renderer: sphinx-autodoc2's MyST renderer, minus its stray "None".
 
 autodoc2 records a value of None both for an attribute without a value (a dataclass field, an
-annotation) and for one it cannot evaluate (``Literal[...]``, a call), and renders each as
-``= None``, which reads as a default that does not exist. This renderer looks at the
-assignment in the source instead: no value shows nothing, a real ``None`` stays, anything else
-shows its source text.
+annotation) and for one it cannot evaluate (``Literal[...]``, a call), and writes every value
+as a folded option that MyST reads as the first paragraph of the description, so hundreds of
+entries began with a bare "None". This renderer writes the value on the option's line (it
+shows as ``= value`` in the signature) and looks at the assignment in the source when
+autodoc2 has none: no value shows nothing, a real ``None`` stays, anything else shows its
+source text.
 """
 
 from __future__ import annotations
@@ -53,15 +55,17 @@ class Renderer(MystRenderer):
 
     def render_data(self, item: Any) -> Iterable[str]:
         lines = list(super().render_data(item))
-        if item.get("value") is not None or ":value: >" not in lines:
+        if ":value: >" not in lines:
             yield from lines
             return
         at = lines.index(":value: >")
-        file = self._module_file(item["full_name"])
-        span = item.get("range")
-        shown = assigned_text(file, span[0]) if file and span else None
-        if shown is None:
-            del lines[at : at + 2]
-        else:
-            lines[at + 1] = f"   {shown}"
+        shown: str | None = lines[at + 1].strip()
+        if item.get("value") is None:
+            file = self._module_file(item["full_name"])
+            span = item.get("range")
+            shown = assigned_text(file, span[0]) if file and span else None
+        # One single-quoted line: MyST reads a folded ">" option's next line as the body (the
+        # value showed up as a stray first paragraph) and a bare value may hold a colon.
+        quoted = "'" + shown.replace("'", "''") + "'" if shown is not None else None
+        lines[at : at + 2] = [f":value: {quoted}"] if quoted is not None else []
         yield from lines

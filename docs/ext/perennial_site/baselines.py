@@ -504,6 +504,15 @@ class BaselineDirective(PolicyDirective):
             section += build.para("This is the oldest baseline: everything above is its own.")
             return section
         section += build.para("Compared with ", baseline_link(previous.name), ":")
+        firsts = [
+            f"{f}_{v}"
+            for (f, v), first in sorted(first_allowed(policies).items())
+            if first == b.name
+        ]
+        if firsts:
+            section += build.para(
+                "No older baseline allows ", *build.joined(build.literal(n) for n in firsts), "."
+            )
         diff = diff_baselines(previous, b)
         facts: list[nodes.Node] = []
         for label, added, removed in (
