@@ -312,9 +312,7 @@ def test_a_link_to_a_folded_case_opens_it(browser: Any, site_url: str) -> None:
 def pages() -> list[str]:
     """Every page of the site."""
     return sorted(
-        p.relative_to(SITE).as_posix()
-        for p in SITE.rglob("*.html")
-        if "_static" not in p.parts
+        p.relative_to(SITE).as_posix() for p in SITE.rglob("*.html") if "_static" not in p.parts
     )
 
 

@@ -173,17 +173,14 @@ class BuildImagesDirective(PolicyDirective):
             for caveat in image.caveats:
                 scope = f"{', '.join(caveat.architectures)}: " if caveat.architectures else ""
                 notes.append(build.para(scope + caveat.text))
-            rows.append(
-                [
-                    baseline_link(image.baseline),
-                    build.badge(image.status, "image-status"),
-                    f"{image.base}; {image.toolchain}",
-                    image_names(image),
-                    notes or "—",
-                ]
+            about = nodes.container()
+            about += build.para(
+                baseline_link(image.baseline), " ", build.badge(image.status, "image-status")
             )
+            about += build.para(f"{image.base}; {image.toolchain}")
+            rows.append([about, image_names(image), notes or "—"])
         table = build.table(
-            ["baseline", "status", "base and toolchain", "images", "notes"],
+            ["baseline, status, base and toolchain", "images", "notes"],
             rows,
             classes=["build-images"],
         )
