@@ -191,6 +191,30 @@ def symbol_delta(diff: BaselineDiff) -> list[tuple[list[str], str, list[str], li
     return rows
 
 
+def image_notes(image: Any) -> list[tuple[str, str, str | None]]:
+    """(label, text, link) of what a builder must know about an image: caveats, then status."""
+    notes = [
+        (
+            f"{image.name} image ({', '.join(c.architectures) or 'every architecture'}): ",
+            c.text,
+            c.link,
+        )
+        for c in image.caveats
+    ]
+    if image.status == "eol":
+        notes.append(
+            (
+                f"{image.name} image: ",
+                f"no longer maintained since {image.since}; wheels it built still work, but "
+                "new builds should move to a maintained image.",
+                image.link,
+            )
+        )
+    elif image.status == "alpha":
+        notes.append((f"{image.name} image: ", "marked ALPHA by pypa/manylinux.", None))
+    return notes
+
+
 def image_names(image: Any) -> nodes.Node:
     return build.literals((image.image(a) for a in image.architectures), classes=["images"])
 
@@ -271,32 +295,9 @@ class BaselineDirective(PolicyDirective):
         items: list[nodes.Node] = []
         images = targets.images_for(b.name)
         for image in images:
-            for caveat in image.caveats:
-                scope = ", ".join(caveat.architectures) or "every architecture"
-                items.append(
-                    build.para(
-                        nodes.strong("", f"{image.name} image ({scope}): "),
-                        caveat.text,
-                        " ",
-                        build.external(caveat.link, "Source."),
-                    )
-                )
-            if image.status == "eol":
-                items.append(
-                    build.para(
-                        nodes.strong("", f"{image.name} image: "),
-                        f"no longer maintained since {image.since}; wheels it built still "
-                        "work, but new builds should move to a maintained image. ",
-                        build.external(image.link, "Announcement."),
-                    )
-                )
-            elif image.status == "alpha":
-                items.append(
-                    build.para(
-                        nodes.strong("", f"{image.name} image: "),
-                        "marked ALPHA by pypa/manylinux, so expect changes.",
-                    )
-                )
+            for label, text, link in image_notes(image):
+                source = [" ", build.external(link, "Source.")] if link else []
+                items.append(build.para(nodes.strong("", label), text, *source))
         if not images:
             items.append(
                 build.para(
