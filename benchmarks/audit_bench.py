@@ -5,6 +5,7 @@ each wheel in a child process (wall time and peak RSS from ``/usr/bin/time``), m
 floor (only decompressing each wheel's ELF members), and prints both verdicts side by side.
 
     .venv/bin/python benchmarks/audit_bench.py [--cache DIR] [--only SUBSTRING] [--json OUT]
+    .venv/bin/python benchmarks/audit_bench.py --verdicts   # verdicts only, no timing
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ PACKAGES = [
     "psycopg2-binary", "lxml", "pillow", "cryptography",
 ]  # fmt: skip
 ARCHES = ["x86_64", "aarch64"]
+WIDE_PACKAGES = [
+    "pydantic-core==2.50.4", "charset-normalizer", "markupsafe", "pyyaml", "lxml", "msgpack",
+    "zstandard",
+]  # fmt: skip
+"""Popular small and mid-size projects that ship manylinux wheels for many architectures."""
+WIDE_ARCHES = ["x86_64", "i686", "aarch64", "armv7l", "ppc64le", "s390x", "riscv64"]
+"""Every architecture PyPI has manylinux wheels for (ppc64 big-endian and loongarch64: none
+of these projects publishes one)."""
 EXTRA = [
     # (requirement, python version, platforms): the old legacy tags and the big one
     ("numpy==1.21.1", "3.7", ["manylinux1_x86_64"]),
@@ -46,6 +55,8 @@ def download(cache: Path) -> None:
     for arch in ARCHES:
         platforms = [f"manylinux_2_28_{arch}", f"manylinux_2_17_{arch}", f"manylinux2014_{arch}"]
         jobs.extend((pkg, "3.11", platforms) for pkg in PACKAGES)
+    for arch in WIDE_ARCHES:
+        jobs.extend((pkg, "3.11", _platforms(arch)) for pkg in WIDE_PACKAGES)
     jobs.extend(EXTRA)
     for requirement, python, platforms in jobs:
         command = [str(VENV_BIN / "pip"), "download", "-q", "--no-deps", "--only-binary=:all:"]
@@ -53,6 +64,14 @@ def download(cache: Path) -> None:
             command += ["--platform", platform]
         command += ["--python-version", python, "-d", str(cache), requirement]
         subprocess.run(command, check=False)
+
+
+def _platforms(arch: str) -> list[str]:
+    """Every manylinux tag of ``arch`` a project may use, so pip takes its best wheel."""
+    glibcs = (39, 35, 34, 31, 28, 27, 24, 17, 12, 5)
+    aliases = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+    tags = [f"manylinux_2_{minor}_{arch}" for minor in glibcs]
+    return tags + [f"{alias}_{arch}" for alias in aliases.values()]
 
 
 @dataclass
@@ -128,6 +147,35 @@ def theirs(run: Run) -> str:
     return match[1] if match else tag
 
 
+def architecture(wheel: Path) -> str:
+    """The architecture of a wheel's first manylinux platform tag."""
+    match = re.search(r"manylinux(?:1|2010|2014|_\d+_\d+)_([a-z0-9_]+?)(?:\.|\.whl$)", wheel.name)
+    return match[1] if match else "?"
+
+
+def compare_verdicts(wheels: list[Path]) -> int:
+    """Our verdict beside ``auditwheel show``'s, wheel by wheel, and the agreement per
+    architecture. Exit 1 if we refuse a wheel that auditwheel reads."""
+    print(f"{'wheel':70} {'arch':8} {'ours':34} auditwheel")
+    per_arch: dict[str, list[int]] = {}
+    refused = []
+    for wheel in wheels:
+        mine = ours(timed([str(VENV_BIN / "perennial"), "audit", "--json", str(wheel)]))
+        aw = theirs(timed([str(VENV_BIN / "auditwheel"), "show", "--json", str(wheel)]))
+        same = agree(mine, aw)
+        if mine.startswith("error") and not aw.startswith("error"):
+            refused.append(wheel.name)
+        counts = per_arch.setdefault(architecture(wheel), [0, 0])
+        counts[0] += same
+        counts[1] += 1
+        mark = "" if same else "  DIFFERENT"
+        print(f"{wheel.name[:70]:70} {architecture(wheel):8} {mine:34} {aw}{mark}", flush=True)
+    for arch, (agreeing, total) in sorted(per_arch.items()):
+        print(f"{arch:8} {total:3} wheels, {agreeing:3} agree with auditwheel")
+    print(f"refused by us although auditwheel reads them: {len(refused)} {refused}")
+    return 1 if refused else 0
+
+
 def compile_bytecode() -> None:
     """Compile our modules once, as pip does for the peers it installs.
 
@@ -147,11 +195,19 @@ def main() -> int:
     parser.add_argument("--only", default="", help="only wheels whose name contains this")
     parser.add_argument("--no-download", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the measurements here")
+    parser.add_argument(
+        "--verdicts", action="store_true", help="only compare verdicts with auditwheel's"
+    )
     args = parser.parse_args()
     if not args.no_download:
         download(args.cache)
     compile_bytecode()
-    wheels = sorted(w for w in args.cache.glob("*.whl") if args.only in w.name)
+    # a project without a wheel for some architecture may give pip its pure wheel: not ours
+    wheels = sorted(
+        w for w in args.cache.glob("*.whl") if args.only in w.name and "manylinux" in w.name
+    )
+    if args.verdicts:
+        return compare_verdicts(wheels)
     rows = []
     header = f"{'wheel':58} {'MB':>6} {'floor':>6} {'in-pr':>6} {'ours':>6} {'aw':>7} {'x':>5} {'oursMB':>6} {'awMB':>6}  verdicts (ours | auditwheel)"  # noqa: E501
     print(header)

@@ -108,9 +108,9 @@ def _merge(defaults: Mapping[str, Any], entry: Mapping[str, Any]) -> dict[str, A
 
 
 def _expand(table: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
-    """One case per row: ``columns`` name the row's cells; ``id``, ``note``, ``clauses`` are
-    case fields, a column listed in ``expected_columns`` goes to ``expected``, every other to
-    ``input``."""
+    """One case per row: ``columns`` name the row's cells; ``id``, ``note``, ``clauses``,
+    ``behaviour`` and ``level`` are case fields, a column listed in ``expected_columns`` goes to
+    ``expected``, every other to ``input``."""
     for key in ("id_prefix", "columns", "rows"):
         if key not in table:
             raise CaseError(f"{where}: a table needs {key!r}")
@@ -131,7 +131,7 @@ def _expand(table: Mapping[str, Any], where: str) -> list[dict[str, Any]]:
         for column, cell in zip(columns, row, strict=True):
             if column == "id":
                 case["id"] = f"{table['id_prefix']}.{cell}"
-            elif column in ("note", "clauses", "behaviour"):
+            elif column in ("note", "clauses", "behaviour", "level"):
                 case[column] = cell
             elif column in outputs:
                 case["expected"][column] = cell

@@ -8,6 +8,12 @@ A clause is written as a colon fence::
     The override can only rule a tag out, never in.
     :::
 
+A clause that departs from PEP 600's literal text says so with two more options, the kind of
+departure and its reason in one line::
+
+    :departs: stricter
+    :departure: PEP 600 compares glibc versions only; a floor refuses tags below it.
+
 This parser needs no Sphinx, so the suite's self-checks and the site's lints read the same
 registry. Retired IDs are listed in ``spec/retired.toml`` and may never be defined again.
 """
@@ -17,12 +23,22 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LEVELS = ("MUST", "SHOULD", "MAY", "informative")
 """Clause levels; MUST and SHOULD clauses need a citing case or a reasoned waiver."""
+
+DEPARTURE_KINDS = {
+    "stricter": "refuses or requires what PEP 600's text allows",
+    "settles-open": "settles a question PEP 600 leaves open",
+    "prose-over-code": "follows PEP 600's prose where its sample code differs",
+    "redefines": "reads a term of PEP 600 otherwise than its letter",
+}
+"""How a clause can depart from PEP 600's literal text; a case that rests on such a clause
+has the conformance level ``recommended``."""
 
 CLAUSE_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)+$")
 _OPEN = re.compile(r"^(?P<fence>:{3,})\{clause\}\s+(?P<id>\S+)\s*$")
@@ -31,6 +47,15 @@ _OPTION = re.compile(r"^:(?P<key>[a-z-]+):\s*(?P<value>.*)$")
 
 class ClauseError(Exception):
     """The spec's clauses are inconsistent: names the file and the clause."""
+
+
+@dataclass(frozen=True)
+class Departure:
+    """How and why a clause departs from PEP 600's literal text."""
+
+    kind: str
+    """One of :data:`DEPARTURE_KINDS`."""
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,8 @@ class Clause:
     """The page's document name relative to the repository root, e.g. ``spec/installers``."""
     line: int
     text: str
+    departure: Departure | None = None
+    """Set when the clause departs from PEP 600's literal text (``:departs:``)."""
 
     @property
     def anchor(self) -> str:
@@ -128,7 +155,43 @@ def _make_clause(
     if not text:
         raise ClauseError(f"{where}: clause {clause_id} has no text")
     aliases = tuple(a.strip() for a in options.get("aliases", "").split(",") if a.strip())
-    return Clause(clause_id, level, aliases, page, line, text)
+    try:
+        departure = departure_of(options.get("departs"), options.get("departure"))
+    except ValueError as error:
+        raise ClauseError(f"{where}: clause {clause_id}: {error}") from None
+    return Clause(clause_id, level, aliases, page, line, text, departure)
+
+
+def departure_of(kind: str | None, reason: str | None) -> Departure | None:
+    """The departure the ``:departs:`` and ``:departure:`` options describe (both or neither);
+    ValueError names what is wrong."""
+    kind, reason = (kind or "").strip(), " ".join((reason or "").split())
+    if not kind and not reason:
+        return None
+    if kind not in DEPARTURE_KINDS:
+        raise ValueError(f":departs: is {kind!r}, not one of {', '.join(DEPARTURE_KINDS)}")
+    if not reason:
+        raise ValueError(":departs: needs a one-line :departure: that gives the reason")
+    return Departure(kind, reason)
+
+
+def undeparted_recommendations(
+    cases: Iterable[Any], registry: ClauseRegistry
+) -> Iterator[tuple[str, str]]:
+    """(case ID, problem) for every ``recommended`` case that cites no departing clause: a
+    case may ask more than PEP 600 only where a clause says so, and why."""
+    for case in cases:
+        if case.level != "recommended":
+            continue
+        cited = [registry.resolve(name) for name in case.clauses]
+        if not any(clause is not None and clause.departure for clause in cited):
+            yield (
+                case.id,
+                (
+                    "is recommended (beyond PEP 600) but cites no clause marked :departs: "
+                    f"(cites {', '.join(case.clauses)})"
+                ),
+            )
 
 
 def load_retired(spec_dir: Path) -> dict[str, Retired]:

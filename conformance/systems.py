@@ -8,6 +8,7 @@ adapter installs the same module where its tool looks for it.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import types
 from collections.abc import Mapping
@@ -38,6 +39,16 @@ class SystemProfile:
     interpreter: str | None = None
     libc_version: str | None = None
     """What ``gnu_get_libc_version()`` returns, when it differs from the confstr text."""
+    python: str | None = None
+    """The interpreter as a PEP 425 interpreter tag (``cp311``: CPython 3.11), when a case's
+    answer depends on it; a case whose wheels carry interpreter-specific tags names a profile
+    that says. It reaches protocol servers as part of the request's ``system``."""
+
+    @property
+    def cpython(self) -> tuple[int, int] | None:
+        """The CPython version the profile names (``cp311`` -> (3, 11)), or None."""
+        match = _CPYTHON_TAG.fullmatch(self.python or "")
+        return (int(match[1]), int(match[2])) if match else None
 
     @property
     def interpreter_path(self) -> Path | None:
@@ -86,8 +97,10 @@ _LEGACY_ATTRIBUTES = (
     "manylinux2014_compatible",
 )
 _SYSTEM_KEYS = {
-    "description", "libc", "confstr", "musl", "machine", "bits", "interpreter", "libc_version"
+    "description", "libc", "confstr", "musl", "machine", "bits", "interpreter", "libc_version",
+    "python",
 }  # fmt: skip
+_CPYTHON_TAG = re.compile(r"cp(3)([0-9]{1,2})")
 _OVERRIDE_KEYS = {"description", "absent", "location", "import_raises", "manylinux_compatible"}
 _FUNCTION_KEYS = {"returns", "at_most", "false_for", "false_for_arch", "otherwise", "raises"}
 
@@ -112,6 +125,8 @@ def load_systems(directory: Path = PROFILES_DIR) -> Mapping[str, SystemProfile]:
             raise ProfileError(f"{path}: system {name}: unknown keys {sorted(unknown)}")
         if entry.get("libc") not in ("glibc", "musl", "none"):
             raise ProfileError(f"{path}: system {name}: libc must be glibc, musl or none")
+        if "python" in entry and not _CPYTHON_TAG.fullmatch(str(entry["python"])):
+            raise ProfileError(f"{path}: system {name}: python must be a CPython 3 tag (cp311)")
         try:
             systems[name] = SystemProfile(name=name, **entry)
         except TypeError as error:

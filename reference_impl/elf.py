@@ -13,7 +13,9 @@ the byte ranges the dynamic tables live in, so memory stays far below the file's
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import itertools
 import struct
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -83,6 +85,20 @@ _SMALL_SEGMENT = 4 << 20
 _SLACKS = (256 << 10, 4 << 20)
 """Bytes a second pass keeps of a dynamic table whose size it does not know (and that is
 followed by no other table), first try and second: version tables take a few KiB."""
+_FIRST_PASS_BUDGET = 16 << 20
+"""Most bytes the first pass keeps of small loaded segments together: a file that declares
+thousands of them costs a second pass, not gigabytes."""
+_FOLLOW_SLACK = 64 << 10
+_FOLLOW_PASSES = 8
+"""Passes a streamed read makes after the second, each keeping one more range it found
+missing (and ``_FOLLOW_SLACK`` beyond it); tables scattered wider are refused, not guessed."""
+_SEGMENT_TABLE_LIMIT = 1 << 20
+"""Most bytes read of a dynamic or note segment: real ones take a few hundred bytes, and a
+declared size of gigabytes must cost nothing. A segment whose content lies beyond is refused."""
+_HASH_WORD_8 = frozenset({("EM_S390", 64), ("EM_ALPHA", 64)})
+"""Machines whose ``DT_HASH`` words are 8 bytes, not 4: glibc's ``Elf_Symndx`` is
+``uint64_t`` on 64-bit s390x and Alpha, and binutils writes ``.hash`` with 8-byte entries
+there (``sh_entsize`` 8). ``DT_GNU_HASH`` uses 4-byte words everywhere."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,14 +234,27 @@ class _Image:
         data, at = self.locate(offset, length)
         return memoryview(data)[at : at + length]
 
-    def cstring(self, table: memoryview, offset: int) -> str:
-        end = bytes(table[offset : offset + 4096]).find(b"\0") if offset < len(table) else -1
-        if end < 0:
-            # Long names (C++ mangling) may exceed the window: search the rest of the table.
-            end = table.tobytes().find(b"\0", offset) - offset if offset < len(table) else -1
-            if end < 0:
-                raise _Corrupt(f"string at {offset:#x} runs past its string table")
-        return bytes(table[offset : offset + end]).decode("utf-8", "surrogateescape")
+    def strings(self, offset: int, length: int) -> _Strings:
+        """The string table at ``offset``, ``length`` bytes long (``DT_STRSZ``)."""
+        data, base = self.locate(offset, length)
+        return _Strings(data, base, length)
+
+
+class _Strings:
+    """A string table inside a kept buffer: names are found without copying the table."""
+
+    def __init__(self, data: bytes | bytearray, base: int, length: int) -> None:
+        self._data = data
+        self._base = base
+        self._limit = base + length
+
+    def get(self, offset: int, what: str) -> str:
+        """The NUL-terminated string at ``offset``; ``what`` names its user in an error."""
+        start = self._base + offset
+        stop = self._data.find(b"\0", start, self._limit) if start < self._limit else -1
+        if stop < 0:
+            raise _Corrupt(f"{what} has a name outside the string table")
+        return self._data[start:stop].decode("utf-8", "surrogateescape")
 
 
 class _Corrupt(Exception):
@@ -301,6 +330,8 @@ def _parse_header(head: bytes) -> _Header:
 
 
 def _segments(header: _Header, image: _Image) -> list[_Segment]:
+    """The program headers, each segment the reader uses checked to lie inside the file (so
+    no size it declares is ever allocated or read past the member's real size)."""
     end = "<" if header.little else ">"
     if header.bits == 64:
         fmt, order = (
@@ -330,7 +361,24 @@ def _segments(header: _Header, image: _Image) -> list[_Segment]:
                 values["align"],
             )
         )
+    _check_extents(header, found, image.size)
     return found
+
+
+def _check_extents(header: _Header, segments: list[_Segment], size: int) -> None:
+    """Every header table and segment the reader uses lies inside the file (else it is cut
+    short or lies about its sizes); checked before anything is kept or allocated."""
+    if header.shoff and header.shoff + header.shnum * header.shentsize > size:
+        raise _Corrupt(f"section headers at {header.shoff:#x} lie past the end ({size:#x} bytes)")
+    for seg in segments:
+        if seg.type in _READ_SEGMENTS and seg.offset + seg.filesz > size:
+            raise _Corrupt(
+                f"a segment at {seg.offset:#x} of {seg.filesz:#x} bytes runs past the end"
+                f" ({size:#x} bytes)"
+            )
+
+
+_READ_SEGMENTS = (PT_LOAD, PT_DYNAMIC, PT_NOTE, PT_GNU_PROPERTY)
 
 
 def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[int, int]:
@@ -347,9 +395,13 @@ def _plan_ranges(header: _Header, segments: list[_Segment], size: int) -> dict[i
         if first.vaddr < header.entry < first.vaddr + first.filesz:
             length = min(length, header.entry - first.vaddr)
         keep[first.offset] = max(keep.get(first.offset, 0), length)
+    budget = _FIRST_PASS_BUDGET
     for seg in segments:
         if seg.type == PT_LOAD and not seg.flags & PF_X and 0 < seg.filesz <= _SMALL_SEGMENT:
             # patchelf moves the dynamic tables it rewrites into a small segment at the end
+            if seg.filesz > budget:
+                break
+            budget -= seg.filesz
             keep[seg.offset] = max(keep.get(seg.offset, 0), seg.filesz)
     return keep
 
@@ -358,10 +410,10 @@ def _stream_ranges(
     stream: IO[bytes], wanted: dict[int, int], prefix: bytes = b""
 ) -> dict[int, bytearray]:
     """Read ``prefix`` and then ``stream`` front to back, keeping the wanted (offset, length)
-    ranges; ``prefix`` holds the bytes already read from the stream's start."""
+    ranges; ``prefix`` holds the bytes already read from the stream's start. Buffers grow as
+    bytes arrive, so a stream shorter than its declared size costs only what it holds."""
     intervals = sorted((off, off + length) for off, length in wanted.items() if length > 0)
-    buffers = {off: bytearray(end - off) for off, end in intervals}  # sized once: no regrowth
-    filled = dict.fromkeys(buffers, 0)
+    buffers = {off: bytearray() for off, _ in intervals}
     last = max((end for _, end in intervals), default=0)
     position = 0
     chunk = prefix or stream.read(_CHUNK)
@@ -371,22 +423,24 @@ def _stream_ranges(
         for off, end in intervals:
             lo, hi = max(off, position), min(end, chunk_end)
             if lo < hi:
-                buffers[off][lo - off : hi - off] = view[lo - position : hi - position]
-                filled[off] = hi - off
+                buffers[off] += view[lo - position : hi - position]
         position = chunk_end
         if position < last:
             chunk = stream.read(_CHUNK)
-    for off, buf in buffers.items():
-        if filled[off] < len(buf):  # the stream ended early: keep only what arrived
-            del buf[filled[off] :]
     return buffers
 
 
-def _vaddr_to_offset(segments: list[_Segment], vaddr: int) -> int:
+def _table_at(segments: list[_Segment], vaddr: int) -> tuple[int, int]:
+    """The file offset of a dynamic table's address, and the end of the loaded segment that
+    holds it: the loader reads the table through that mapping, so it cannot run past it."""
     for seg in segments:
         if seg.type == PT_LOAD and seg.vaddr <= vaddr < seg.vaddr + seg.filesz:
-            return vaddr - seg.vaddr + seg.offset
+            return vaddr - seg.vaddr + seg.offset, seg.offset + seg.filesz
     raise _Corrupt(f"address {vaddr:#x} lies in no loaded segment")
+
+
+def _vaddr_to_offset(segments: list[_Segment], vaddr: int) -> int:
+    return _table_at(segments, vaddr)[0]
 
 
 def _dynamic(header: _Header, segments: list[_Segment], image: _Image) -> dict[int, list[int]]:
@@ -395,13 +449,19 @@ def _dynamic(header: _Header, segments: list[_Segment], image: _Image) -> dict[i
     dyn: dict[int, list[int]] = {}
     if not dyn_segments:
         return dyn
+    segment = dyn_segments[0]
     end = "<" if header.little else ">"
     fmt = end + ("qQ" if header.bits == 64 else "iI")
-    data = image.read(dyn_segments[0].offset, dyn_segments[0].filesz)
+    data = image.read(segment.offset, min(segment.filesz, _SEGMENT_TABLE_LIMIT))
     for tag, value in struct.iter_unpack(fmt, data[: len(data) - len(data) % struct.calcsize(fmt)]):
         if tag == DT_NULL:
-            break
+            return dyn
         dyn.setdefault(tag, []).append(value)
+    if segment.filesz > _SEGMENT_TABLE_LIMIT:
+        raise _Corrupt(
+            f"the dynamic segment declares {segment.filesz:#x} bytes and has no DT_NULL"
+            f" in its first {_SEGMENT_TABLE_LIMIT:#x}"
+        )
     return dyn
 
 
@@ -410,6 +470,7 @@ def _symbol_count(
 ) -> int:
     """How many entries ``.dynsym`` has: from its section header, else from a hash table."""
     end = "<" if header.little else ">"
+    entsize = _symbol_size(header)
     if (
         header.shoff
         and header.shnum
@@ -421,28 +482,52 @@ def _symbol_count(
             fields = struct.unpack_from(fmt, table, i * header.shentsize)
             if fields[1] == SHT_DYNSYM:
                 sh_size, sh_entsize = fields[5], fields[9]
-                return sh_size // sh_entsize if sh_entsize else 0
+                if sh_entsize != entsize:
+                    raise _Corrupt(f".dynsym declares {sh_entsize}-byte entries, not {entsize}")
+                return int(sh_size // entsize)
     if DT_HASH in dyn:
+        word = _hash_word(header)
         _nbucket, nchain = struct.unpack(
-            end + "II", image.read(_vaddr_to_offset(segments, dyn[DT_HASH][0]), 8)
+            end + ("QQ" if word == 8 else "II"),
+            image.read(_vaddr_to_offset(segments, dyn[DT_HASH][0]), 2 * word),
         )
         return int(nchain)
     if DT_GNU_HASH in dyn:
-        return _gnu_hash_count(header, image, _vaddr_to_offset(segments, dyn[DT_GNU_HASH][0]))
-    if DT_STRTAB in dyn and dyn[DT_STRTAB][0] > dyn[DT_SYMTAB][0]:
-        # No hash table: GNU ld puts the string table right after the symbol table.
-        return (dyn[DT_STRTAB][0] - dyn[DT_SYMTAB][0]) // (24 if header.bits == 64 else 16)
-    return 0
+        count = _gnu_hash_count(header, image, _vaddr_to_offset(segments, dyn[DT_GNU_HASH][0]))
+        if count is not None:
+            return count
+    # Only the section header can tell: a GNU hash table that hashes no symbol (an executable
+    # exports none) says nothing of the undefined ones before it, and without any hash table
+    # nothing does. Read the section headers if they are not kept; refuse to guess if none.
+    if header.shoff and header.shnum:
+        if not image.covers(header.shoff, header.shnum * header.shentsize):
+            raise _NotKept(header.shoff, header.shnum * header.shentsize)
+        raise _Corrupt("the section headers have no .dynsym to count the dynamic symbols")
+    raise _Corrupt("no section header or hash table tells how many dynamic symbols there are")
 
 
-def _gnu_hash_count(header: _Header, image: _Image, offset: int) -> int:
+def _symbol_size(header: _Header) -> int:
+    """Bytes of one ``Elf32_Sym`` or ``Elf64_Sym``."""
+    return 24 if header.bits == 64 else 16
+
+
+def _hash_word(header: _Header) -> int:
+    """Bytes of one ``DT_HASH`` word (nbucket, nchain, buckets, chains) on this machine."""
+    return 8 if (header.machine, header.bits) in _HASH_WORD_8 else 4
+
+
+def _gnu_hash_count(header: _Header, image: _Image, offset: int) -> int | None:
+    """The symbol count a GNU hash table implies: one past its last chain's end; None when
+    it hashes no symbol at all (then the count is not in it)."""
     end = "<" if header.little else ">"
     nbuckets, symoffset, bloom_size, _shift = struct.unpack(end + "IIII", image.read(offset, 16))
     buckets_at = offset + 16 + bloom_size * (header.bits // 8)
     buckets = struct.unpack(end + f"{nbuckets}I", image.read(buckets_at, 4 * nbuckets))
     last = max(buckets, default=0)
+    if last == 0:
+        return None
     if last < symoffset:
-        return int(symoffset)
+        raise _Corrupt(f"a GNU hash bucket points at symbol {last}, below its first ({symoffset})")
     chains_at = buckets_at + 4 * nbuckets
     index = last
     while True:
@@ -452,63 +537,119 @@ def _gnu_hash_count(header: _Header, image: _Image, offset: int) -> int:
         index += 1
 
 
+class _Chain:
+    """The records of one version table (``.gnu.version_r`` or ``.gnu.version_d``), read by
+    following their ``next`` offsets: each record must lie inside the loaded segment that
+    holds the table and overlap no other, so a chain that loops back or wanders off is an
+    error, never a silently shorter list."""
+
+    def __init__(self, image: _Image, table: tuple[int, int], what: str) -> None:
+        self._image = image
+        self._start, self._end = table
+        self._what = what
+        self._taken: list[tuple[int, int]] = []
+        self._room = self._end - self._start
+
+    def record(self, offset: int, length: int) -> memoryview:
+        """The ``length`` bytes of one record at ``offset``."""
+        if not self._start <= offset <= self._end - length:
+            raise _Corrupt(f"the {self._what} chain leaves its segment at {offset:#x}")
+        self._room -= length
+        if self._room < 0:  # more record bytes than the table has: some overlap
+            raise _Corrupt(f"the {self._what} chain revisits its entries")
+        self._taken.append((offset, offset + length))
+        return self._image.read(offset, length)
+
+    @contextlib.contextmanager
+    def walking(self) -> Iterator[None]:
+        """Around the walk: when it ends, or fails, check that no two records share bytes (a
+        revisit is the cause to name when a chain also ends early or wanders off)."""
+        try:
+            yield
+        except _Corrupt:
+            self._check_no_overlap()
+            raise
+        self._check_no_overlap()
+
+    def _check_no_overlap(self) -> None:
+        ordered = sorted(self._taken)
+        for (_, first_end), (second_start, _) in itertools.pairwise(ordered):
+            if second_start < first_end:
+                raise _Corrupt(f"the {self._what} chain revisits its entries")
+
+
+def _next_in_chain(chain: str, position: int, count: int, step: int) -> None:
+    """A chain has exactly its declared count of entries: ``next`` is 0 on the last alone."""
+    if position + 1 < count and not step:
+        raise _Corrupt(f"the {chain} chain ends after {position + 1} of {count} entries")
+    if position + 1 == count and step:
+        raise _Corrupt(f"the {chain} chain goes on past its {count} entries")
+
+
 def _version_needs(
-    header: _Header, image: _Image, strtab: memoryview, offset: int, count: int
+    header: _Header, image: _Image, strings: _Strings, table: tuple[int, int], count: int
 ) -> tuple[list[VersionNeed], dict[int, tuple[str, str]]]:
     end = "<" if header.little else ">"
     needs: list[VersionNeed] = []
     by_index: dict[int, tuple[str, str]] = {}
-    for _ in range(min(count, image.size // 16)):  # a damaged count cannot loop for ever
-        _ver, cnt, file_off, aux, nxt = struct.unpack(end + "HHIII", image.read(offset, 16))
-        library = image.cstring(strtab, file_off)
-        versions: list[str] = []
-        weak: list[str] = []
-        aux_at = offset + aux
-        for _ in range(cnt):
-            _hash, flags, other, name, aux_next = struct.unpack(
-                end + "IHHII", image.read(aux_at, 16)
-            )
-            version = image.cstring(strtab, name)
-            versions.append(version)
-            if flags & VER_FLG_WEAK:
-                weak.append(version)
-            by_index[other & 0x7FFF] = (version, library)
-            if not aux_next:
-                break
-            aux_at += aux_next
-        needs.append(VersionNeed(library, tuple(versions), tuple(weak)))
-        if not nxt:
-            break
-        offset += nxt
+    chain = _Chain(image, table, "version need")
+    with chain.walking():
+        offset = table[0]
+        for position in range(count):
+            _ver, cnt, file_off, aux, nxt = struct.unpack(end + "HHIII", chain.record(offset, 16))
+            library = strings.get(file_off, f"version need {position}")
+            versions: list[str] = []
+            weak: list[str] = []
+            aux_at = offset + aux
+            for aux_position in range(cnt):
+                _hash, flags, other, name, aux_next = struct.unpack(
+                    end + "IHHII", chain.record(aux_at, 16)
+                )
+                version = strings.get(name, f"a version needed from {library}")
+                versions.append(version)
+                if flags & VER_FLG_WEAK:
+                    weak.append(version)
+                by_index[other & 0x7FFF] = (version, library)
+                _next_in_chain(f"{library} version", aux_position, cnt, aux_next)
+                aux_at += aux_next
+            needs.append(VersionNeed(library, tuple(versions), tuple(weak)))
+            _next_in_chain("version need", position, count, nxt)
+            offset += nxt
     return needs, by_index
 
 
 def _version_definitions(
-    header: _Header, image: _Image, strtab: memoryview, offset: int, count: int
+    header: _Header, image: _Image, strings: _Strings, table: tuple[int, int], count: int
 ) -> tuple[list[str], dict[int, str]]:
     end = "<" if header.little else ">"
     names: list[str] = []
     by_index: dict[int, str] = {}
-    for _ in range(min(count, image.size // 20)):  # a damaged count cannot loop for ever
-        _ver, flags, ndx, cnt, _hash, aux, nxt = struct.unpack(
-            end + "HHHHIII", image.read(offset, 20)
-        )
-        if cnt:
-            (name_off, _aux_next) = struct.unpack(end + "II", image.read(offset + aux, 8))
-            name = image.cstring(strtab, name_off)
-            by_index[ndx & 0x7FFF] = name
-            if not flags & VER_FLG_BASE:
-                names.append(name)
-        if not nxt:
-            break
-        offset += nxt
+    chain = _Chain(image, table, "version definition")
+    with chain.walking():
+        offset = table[0]
+        for position in range(count):
+            _ver, flags, ndx, cnt, _hash, aux, nxt = struct.unpack(
+                end + "HHHHIII", chain.record(offset, 20)
+            )
+            aux_at = offset + aux
+            for aux_position in range(cnt):  # the name, then the names of parent versions
+                name_off, aux_next = struct.unpack(end + "II", chain.record(aux_at, 8))
+                if aux_position == 0:
+                    name = strings.get(name_off, f"version definition {position}")
+                    by_index[ndx & 0x7FFF] = name
+                    if not flags & VER_FLG_BASE:
+                        names.append(name)
+                _next_in_chain("version definition aux", aux_position, cnt, aux_next)
+                aux_at += aux_next
+            _next_in_chain("version definition", position, count, nxt)
+            offset += nxt
     return names, by_index
 
 
 def _symbols(
     header: _Header,
     image: _Image,
-    strtab_at: tuple[int, int],
+    strings: _Strings,
     symtab_at: int,
     count: int,
     versym_at: int | None,
@@ -521,30 +662,26 @@ def _symbols(
         fmt, name_i, info_i, shndx_i = end + "IBBHQQ", 0, 1, 3
     else:
         fmt, name_i, info_i, shndx_i = end + "IIIBBH", 0, 3, 5
-    entsize = struct.calcsize(fmt)
-    table = image.read(symtab_at, count * entsize)
+    table = image.read(symtab_at, count * _symbol_size(header))
     versyms: tuple[int, ...] = ()
     if versym_at is not None:
         versyms = struct.unpack(end + f"{count}H", image.read(versym_at, 2 * count))
-    strings, base = image.locate(*strtab_at)
-    limit = base + strtab_at[1]
     undefined: list[Symbol] = []
     exported: list[Symbol] = []
     for i, fields in enumerate(struct.iter_unpack(fmt, table)):
         info, shndx = fields[info_i], fields[shndx_i]
         if i == 0 or (shndx != SHN_UNDEF and (not want_exported or info >> 4 == 0)):
             continue  # STB_LOCAL never belongs to the dynamic interface
-        name_off = fields[name_i]
-        stop = strings.find(b"\0", base + name_off, limit)
-        if stop < 0:
-            raise _Corrupt(f"symbol {i} has a name outside the string table")
-        name = strings[base + name_off : stop].decode("utf-8", "surrogateescape")
+        name = strings.get(fields[name_i], f"symbol {i}")
         if not name:
             continue
         weak = info >> 4 == STB_WEAK
         index = versyms[i] & 0x7FFF if versyms else VER_NDX_GLOBAL
         if shndx == SHN_UNDEF:
             version, library = needed_versions.get(index, (None, None))
+            if version is None and index > VER_NDX_GLOBAL:
+                # a need the version tables do not hold: reading on would drop it
+                raise _Corrupt(f"symbol {i} needs version index {index}, which no entry defines")
             undefined.append(Symbol(name, version, library, weak))
         else:
             exported.append(
@@ -564,6 +701,11 @@ def _isa_needed(header: _Header, segments: list[_Segment], image: _Image) -> int
         s for s in segments if s.type == PT_NOTE
     ]
     for seg in notes:
+        if seg.filesz > _SEGMENT_TABLE_LIMIT:
+            raise _Corrupt(
+                f"a note segment declares {seg.filesz:#x} bytes, more than the"
+                f" {_SEGMENT_TABLE_LIMIT:#x} a reader accepts"
+            )
         data = image.read(seg.offset, seg.filesz)
         align = 8 if seg.align == 8 else 4
         for note_type, name, desc in _iter_notes(data, end, align):
@@ -578,15 +720,6 @@ def _isa_needed(header: _Header, segments: list[_Segment], image: _Image) -> int
                     return int(mask)
                 at += 8 + ((pr_size + pad - 1) // pad) * pad
     return None
-
-
-def _check_extents(header: _Header, segments: list[_Segment], size: int) -> None:
-    """Every header table and segment the file declares lies inside it (else it is cut short)."""
-    if header.shoff and header.shoff + header.shnum * header.shentsize > size:
-        raise _Corrupt(f"section headers at {header.shoff:#x} lie past the end ({size:#x} bytes)")
-    for seg in segments:
-        if seg.type in (PT_LOAD, PT_DYNAMIC, PT_NOTE) and seg.offset + seg.filesz > size:
-            raise _Corrupt(f"a segment at {seg.offset:#x} runs past the end ({size:#x} bytes)")
 
 
 def _iter_notes(data: memoryview, end: str, align: int) -> Iterator[tuple[int, bytes, memoryview]]:
@@ -607,6 +740,21 @@ def _align(value: int, align: int) -> int:
     return (value + align - 1) // align * align
 
 
+def _version_count(dyn: dict[int, list[int]], table: int, count: int) -> int:
+    """The entry count of a version table: a table without its count cannot be read whole."""
+    if count not in dyn:
+        raise _Corrupt(f"the dynamic section has {_TAG_NAMES[table]} but no {_TAG_NAMES[count]}")
+    return dyn[count][0]
+
+
+_TAG_NAMES = {
+    DT_VERNEED: "DT_VERNEED",
+    DT_VERNEEDNUM: "DT_VERNEEDNUM",
+    DT_VERDEF: "DT_VERDEF",
+    DT_VERDEFNUM: "DT_VERDEFNUM",
+}
+
+
 def _summarise(
     header: _Header,
     segments: list[_Segment],
@@ -614,7 +762,6 @@ def _summarise(
     arches: Mapping[str, Architecture],
     want_exported: bool = True,
 ) -> ElfSummary:
-    _check_extents(header, segments, image.size)
     dyn = _dynamic(header, segments, image)
     needs: list[VersionNeed] = []
     definitions: list[str] = []
@@ -626,31 +773,30 @@ def _summarise(
     runpath: list[str] = []
     if DT_STRTAB in dyn:
         strsz = dyn.get(DT_STRSZ, [0])[0]
-        strtab_at = (_vaddr_to_offset(segments, dyn[DT_STRTAB][0]), strsz)
-        strtab = image.read(*strtab_at)
-        needed = [image.cstring(strtab, v) for v in dyn.get(DT_NEEDED, [])]
-        soname = image.cstring(strtab, dyn[DT_SONAME][0]) if DT_SONAME in dyn else None
+        strings = image.strings(_vaddr_to_offset(segments, dyn[DT_STRTAB][0]), strsz)
+        needed = [strings.get(v, "DT_NEEDED") for v in dyn.get(DT_NEEDED, [])]
+        soname = strings.get(dyn[DT_SONAME][0], "DT_SONAME") if DT_SONAME in dyn else None
         for value in dyn.get(DT_RPATH, []):
-            rpath.extend(p for p in image.cstring(strtab, value).split(":") if p)
+            rpath.extend(p for p in strings.get(value, "DT_RPATH").split(":") if p)
         for value in dyn.get(DT_RUNPATH, []):
-            runpath.extend(p for p in image.cstring(strtab, value).split(":") if p)
+            runpath.extend(p for p in strings.get(value, "DT_RUNPATH").split(":") if p)
         need_index: dict[int, tuple[str, str]] = {}
         def_index: dict[int, str] = {}
         if DT_VERNEED in dyn:
             needs, need_index = _version_needs(
                 header,
                 image,
-                strtab,
-                _vaddr_to_offset(segments, dyn[DT_VERNEED][0]),
-                dyn.get(DT_VERNEEDNUM, [0])[0],
+                strings,
+                _table_at(segments, dyn[DT_VERNEED][0]),
+                _version_count(dyn, DT_VERNEED, DT_VERNEEDNUM),
             )
         if DT_VERDEF in dyn:
             definitions, def_index = _version_definitions(
                 header,
                 image,
-                strtab,
-                _vaddr_to_offset(segments, dyn[DT_VERDEF][0]),
-                dyn.get(DT_VERDEFNUM, [0])[0],
+                strings,
+                _table_at(segments, dyn[DT_VERDEF][0]),
+                _version_count(dyn, DT_VERDEF, DT_VERDEFNUM),
             )
         if DT_SYMTAB in dyn:
             count = _symbol_count(header, segments, image, dyn)
@@ -658,7 +804,7 @@ def _summarise(
             undefined, exported = _symbols(
                 header,
                 image,
-                strtab_at,
+                strings,
                 _vaddr_to_offset(segments, dyn[DT_SYMTAB][0]),
                 count,
                 versym_at,
@@ -712,11 +858,12 @@ def summarize(
     """Summarise one ELF file given as bytes or as a readable binary stream.
 
     A stream is read front to back, keeping only the ranges that hold the dynamic tables; if
-    an unusual layout puts them elsewhere, the stream is rewound (``seek(0)``) once and read
-    again for exactly those ranges. ``size`` is the stream's length when known (a zip member's
-    declared size). ``exported=False`` skips decoding defined symbols (``exported`` is then
-    empty), which an auditor does not need. Any inconsistency raises :class:`ELFError`
-    naming ``source``.
+    an unusual layout puts them elsewhere, the stream is rewound (``seek(0)``) and read again
+    for exactly those ranges. ``size`` is the stream's length when known (a zip member's
+    declared size); every size the file declares is checked against it before anything is
+    kept. ``exported=False`` skips decoding defined symbols (``exported`` is then empty),
+    which an auditor does not need. Any inconsistency raises :class:`ELFError` naming
+    ``source``: a file that cannot be read whole is refused, never summarised in part.
     """
     try:
         if isinstance(data, (bytes, bytearray, memoryview)):
@@ -748,13 +895,10 @@ def _summarise_stream(
         return _summarise_whole(stream.read(), architectures, want_exported)
     head = stream.read(_HEAD_LIMIT)
     header = _parse_header(head)
-    total = size
-    head_image = _Image({0: head}, max(total, len(head)))
     if header.phoff + header.phnum * header.phentsize > len(head):
         raise _Corrupt("program headers lie beyond the first 64 KiB")
-    segments = _segments(header, head_image)
-    plan = _plan_ranges(header, segments, total)
-    kept = _stream_ranges(stream, plan, prefix=head)
+    segments = _segments(header, _Image({0: head}, max(size, len(head))))
+    kept = _stream_ranges(stream, _plan_ranges(header, segments, size), prefix=head)
     image = _Image(kept, size)
     try:
         return _summarise(header, segments, image, architectures, want_exported)
@@ -762,7 +906,7 @@ def _summarise_stream(
         pass
     # The tables lie past the kept prefix: the dynamic section says where they start; read
     # the stream again for them, tables of unknown size first with a little slack, then with
-    # more. A layout that defeats both is read whole.
+    # more, then following each range found missing, a few times at most.
     try:
         regions = [_exact_tables(header, segments, image, size, s) for s in _SLACKS]
         # Keep of the first pass only the headers, dynamic section and notes (the dynamic
@@ -774,16 +918,17 @@ def _summarise_stream(
     except _NotKept:
         regions, small = [], {}
     del kept, image
-    for region in regions:
+    wanted = regions[-1] if regions else _small_ranges(segments, size)
+    for region in [*regions[:-1], *[wanted] * _FOLLOW_PASSES]:
         stream.seek(0)
         try:
             image = _Image({**_stream_ranges(stream, region), **small}, size)
             return _summarise(header, segments, image, architectures, want_exported)
-        except _NotKept:
+        except _NotKept as missing:
             del image
-    stream.seek(0)
-    whole = _Image(_stream_ranges(stream, {0: size}), size)
-    return _summarise(header, segments, whole, architectures, want_exported)
+            length = min(max(missing.length, _FOLLOW_SLACK), size - missing.offset)
+            wanted[missing.offset] = max(wanted.get(missing.offset, 0), length)
+    raise _Corrupt(f"its dynamic tables are scattered over more than {_FOLLOW_PASSES} places")
 
 
 def _exact_tables(
@@ -805,7 +950,7 @@ def _exact_tables(
         except _NotKept:
             pass
         else:
-            lengths[DT_SYMTAB] = count * (24 if header.bits == 64 else 16)
+            lengths[DT_SYMTAB] = count * _symbol_size(header)
             lengths[DT_VERSYM] = 2 * count
     starts = sorted(set(at.values()))
     wanted: dict[int, int] = {}
@@ -818,11 +963,13 @@ def _exact_tables(
 
 
 def _small_ranges(segments: list[_Segment], size: int) -> dict[int, int]:
-    """The ELF and program headers, the dynamic section and the notes."""
+    """The ELF and program headers, the dynamic section and the notes (each at most
+    ``_SEGMENT_TABLE_LIMIT``: a longer one is refused when it is read)."""
     wanted = {0: min(size, _HEAD_LIMIT)}
     for seg in segments:
         if seg.type in (PT_DYNAMIC, PT_NOTE, PT_GNU_PROPERTY):
-            wanted[seg.offset] = max(wanted.get(seg.offset, 0), seg.filesz)
+            length = min(seg.filesz, _SEGMENT_TABLE_LIMIT)
+            wanted[seg.offset] = max(wanted.get(seg.offset, 0), length)
     return wanted
 
 

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from reference_impl.errors import TagError
 from reference_impl.installer import floor
 from reference_impl.policy import GlibcVersion, PolicySet, default_policies
-from reference_impl.tags import PlatformTag, fold_case, parse_platform_tag, parse_wheel_filename
+from reference_impl.tags import (
+    MAX_LENGTH,
+    PlatformTag,
+    fold_case,
+    parse_platform_tag,
+    parse_wheel_filename,
+)
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,18 @@ class IndexPolicy:
     """Refuse platform tags not written in lowercase (index.reject.case)."""
 
 
+GRAMMAR = "index.reject.grammar"
+"""The clause of a rejection that says the subject is not a tag or filename at all."""
+
+
 @dataclass(frozen=True)
 class Rejection:
-    """One reason one member was refused, with the clause that refuses it."""
+    """One reason one member was refused, with the clause (or, under the PyPI profile, the
+    description of PyPI's check) that refuses it.
+
+    ``member`` is spelled exactly as the input wrote it (case, digits, any odd character):
+    escape it with :func:`reference_impl.display.shown` before printing it as text.
+    """
 
     member: str
     clause: str
@@ -75,19 +90,84 @@ def check_upload(
 def check_wheel_filename(
     filename: str, policy: IndexPolicy | None = None, policies: PolicySet | None = None
 ) -> IndexVerdict:
-    """Every member of the filename's platform set must be accepted (index.compressed-set)."""
+    """Every member of the filename's platform set must be accepted (index.compressed-set);
+    every refused member and every malformed part is reported under its own name, as
+    written, with every rule that refuses it (index.reject.reason)."""
     data = policies or default_policies()
-    try:
-        wheel = parse_wheel_filename(filename, data)
-    except TagError as error:
-        return IndexVerdict(filename, (Rejection(filename, "index.reject.grammar", error.problem),))
     rejections: list[Rejection] = []
+    malformed: TagError | None = None
+    try:
+        members = parse_wheel_filename(filename, data).written_platforms
+    except TagError as error:
+        malformed = error
+        members = tuple(member for member in _platform_members(filename) if member)
+        rejections.extend(_malformed_parts(filename, data))
     notes: list[str] = []
-    for written in wheel.written_platforms:
-        verdict = check_platform_tag(written, policy, data)
+    for member in members:
+        verdict = check_platform_tag(member, policy, data)
         rejections.extend(verdict.rejections)
         notes.extend(verdict.notes)
+    if malformed is not None and not any(r.clause == GRAMMAR for r in rejections):
+        # the grammar refuses the whole though no part alone shows why
+        rejections.insert(0, Rejection(filename, GRAMMAR, malformed.problem))
     return IndexVerdict(filename, tuple(rejections), tuple(notes))
+
+
+_PART_PROBES = {
+    "name": ("{}-0-py3-none-any.whl", "not a project name as a wheel filename writes it"),
+    "version": ("x-{}-py3-none-any.whl", "not a PEP 440 version"),
+    "build": ("x-0-{}-py3-none-any.whl", "a build tag starts with a digit"),
+    "python": ("x-0-{}-none-any.whl", "not an interpreter tag"),
+    "abi": ("x-0-py3-{}-any.whl", "not an ABI tag"),
+}
+"""Each part of a wheel filename set in an otherwise valid filename, so that the grammar's
+own parser (:func:`reference_impl.tags.parse_wheel_filename`) judges one part at a time."""
+
+
+def _malformed_parts(filename: str, data: PolicySet) -> list[Rejection]:
+    """Each malformed part of a filename other than its platform members, under its own
+    spelling: the length, the shape, the name, version and build, each interpreter and ABI
+    member, and a tag set with an empty member."""
+    found: list[Rejection] = []
+    if len(filename) > MAX_LENGTH:
+        too_long = f"longer than {MAX_LENGTH} characters (tag.length)"
+        found.append(Rejection(filename, GRAMMAR, too_long))
+    parts = filename[: -len(".whl")].split("-")
+    if len(parts) not in (5, 6):
+        shape = "a wheel filename is NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl (tag.grammar)"
+        return [*found, Rejection(filename, GRAMMAR, shape)]
+    name, version, *build, pythons, abis, platforms = parts
+    pieces = [
+        ("name", name),
+        ("version", version),
+        *(("build", text) for text in build),
+        *(("python", member) for member in dict.fromkeys(pythons.split(".")) if member),
+        *(("abi", member) for member in dict.fromkeys(abis.split(".")) if member),
+    ]
+    for kind, text in pieces:
+        template, problem = _PART_PROBES[kind]
+        if not _parses(template.format(text), data):
+            found.append(Rejection(text, GRAMMAR, f"{problem} (tag.grammar)"))
+    for text in (pythons, abis, platforms):
+        if "" in text.split("."):
+            empty = "a tag set has an empty member (tag.compressed-set)"
+            found.append(Rejection(text, GRAMMAR, empty))
+    return found
+
+
+def _platform_members(filename: str) -> tuple[str, ...]:
+    """The platform set's members as written, once each; none if the filename has no
+    platform part."""
+    parts = filename[: -len(".whl")].split("-")
+    return tuple(dict.fromkeys(parts[-1].split("."))) if len(parts) in (5, 6) else ()
+
+
+def _parses(filename: str, data: PolicySet) -> bool:
+    try:
+        parse_wheel_filename(filename, data)
+    except TagError:
+        return False
+    return True
 
 
 def check_platform_tag(
@@ -99,34 +179,33 @@ def check_platform_tag(
     try:
         tag = parse_platform_tag(text, data)
     except TagError as error:
-        return IndexVerdict(text, (Rejection(error.source, "index.reject.grammar", error.problem),))
+        return IndexVerdict(text, (Rejection(text, GRAMMAR, error.problem),))
     rejections: list[Rejection] = []
     if rules.require_lowercase and fold_case(text) != text:
-        rejections.append(Rejection(tag.text, "index.reject.case", "not written in lowercase"))
+        rejections.append(Rejection(text, "index.reject.case", "not written in lowercase"))
     if tag.kind == "other":
-        note = f"{tag}: another platform's tag, not judged here (index.other-platforms)"
+        note = f"{text}: another platform's tag, not judged here (index.other-platforms)"
         return IndexVerdict(text, tuple(rejections), (note,))
     if tag.kind == "linux":
-        rejections.extend(_linux_rejections(tag, rules))
+        rejections.extend(_linux_rejections(text, tag, rules))
     else:
-        rejections.extend(_perennial_rejections(tag, rules, data))
+        rejections.extend(_perennial_rejections(text, tag, rules, data))
     return IndexVerdict(text, tuple(rejections))
 
 
-def _linux_rejections(tag: PlatformTag, rules: IndexPolicy) -> list[Rejection]:
+def _linux_rejections(text: str, tag: PlatformTag, rules: IndexPolicy) -> list[Rejection]:
     if not rules.allow_linux:
-        return [Rejection(tag.text, "index.linux-tag", "linux_* tags make no portability promise")]
+        return [Rejection(text, "index.linux-tag", "linux_* tags make no portability promise")]
     allowed = rules.linux_architectures
     if allowed is not None and tag.arch not in allowed:
-        return [
-            Rejection(
-                tag.text, "index.linux-tag", f"linux tags are allowed only for {_names(allowed)}"
-            )
-        ]
+        only = f"linux tags are allowed only for {_names(allowed)}"
+        return [Rejection(text, "index.linux-tag", only)]
     return []
 
 
-def _perennial_rejections(tag: PlatformTag, rules: IndexPolicy, data: PolicySet) -> list[Rejection]:
+def _perennial_rejections(
+    text: str, tag: PlatformTag, rules: IndexPolicy, data: PolicySet
+) -> list[Rejection]:
     """Check a manylinux tag by architecture and version; an alias is judged as its twin."""
     assert tag.arch is not None and tag.glibc is not None
     found: list[Rejection] = []
@@ -136,16 +215,16 @@ def _perennial_rejections(tag: PlatformTag, rules: IndexPolicy, data: PolicySet)
     if tag.arch not in known and not rules.allow_unknown_architectures:
         found.append(
             Rejection(
-                tag.text,
+                text,
                 "index.accept.arch",
-                f"architecture {tag.arch!r} is not one this index accepts ({_names(known)})",
+                f"architecture '{tag.arch}' is not one this index accepts ({_names(known)})",
             )
         )
     lowest = floor(tag.arch, data)
     if rules.enforce_floors and tag.glibc < lowest:
         found.append(
             Rejection(
-                tag.text,
+                text,
                 "index.reject.below-floor",
                 f"glibc {tag.glibc} is below the {tag.arch} floor {lowest}",
             )
@@ -153,7 +232,7 @@ def _perennial_rejections(tag: PlatformTag, rules: IndexPolicy, data: PolicySet)
     if rules.max_glibc is not None and tag.glibc > rules.max_glibc:
         found.append(
             Rejection(
-                tag.text,
+                text,
                 "index.max-glibc",
                 f"glibc {tag.glibc} is above this index's ceiling {rules.max_glibc}",
             )

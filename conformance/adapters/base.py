@@ -22,8 +22,16 @@ PYTHON = sys.executable
 """This interpreter, captured at import: in-process adapters patch ``sys.executable`` while
 they pose as another system, and subprocess adapters running meanwhile must not see that."""
 CPYTHON = (3, 11)
-"""The CPython the installer cases are written for (their wheels are tagged cp311): in-process
-adapters pose as it and installers choosing for a target are told it."""
+"""The CPython adapters pose as when a case's system names no interpreter (targets, profiles
+without ``python``): such cases ask only about ``py3-none`` wheels, which every CPython 3
+answers alike. This is also the interpreter the black-box installers' environments run."""
+
+
+def cpython_of(request: Request) -> tuple[int, int]:
+    """The CPython version the request's system runs: its profile's ``python`` when it names
+    one (the protocol passes it on as ``system.python``), else :data:`CPYTHON`."""
+    named = request.system.cpython if request.system is not None else None
+    return named or CPYTHON
 
 
 class Skip(Exception):

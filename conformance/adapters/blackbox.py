@@ -18,6 +18,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import zipfile
@@ -257,6 +258,13 @@ class BlackBoxInstaller(Adapter):
             if request.operation not in self.operations:
                 outcomes[request.case_id] = Outcome.skip(
                     f"{self.name} has no {request.operation} operation here"
+                )
+                continue
+            named = request.system.cpython if request.system is not None else None
+            if named not in (None, sys.version_info[:2]):
+                outcomes[request.case_id] = Outcome.skip(
+                    f"the emulated interpreter is this CPython {sys.version_info[0]}."
+                    f"{sys.version_info[1]}, not the profile's {request.system.python}"
                 )
                 continue
             groups.setdefault(group_key(request), []).append(request)

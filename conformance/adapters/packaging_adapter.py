@@ -19,10 +19,10 @@ from typing import Any
 from unittest import mock
 
 from conformance.adapters.base import (
-    CPYTHON,
     Adapter,
     Request,
     Skip,
+    cpython_of,
     skip_if_only_in_working_directory,
 )
 from conformance.adapters.emulation import override_installed
@@ -111,17 +111,17 @@ class PackagingAdapter(Adapter):
             from packaging.tags import Tag
 
             return {"compatible": Tag("py3", "none", request.input["tag"]).platform in accepted}
-        return {"selected": select(request.input["wheels"], accepted)}
+        return {"selected": select(request.input["wheels"], accepted, cpython_of(request))}
 
 
-def select(wheels: list[str], accepted: list[str]) -> str | None:
+def select(wheels: list[str], accepted: list[str], python: tuple[int, int]) -> str | None:
     """The wheel whose best tag comes first in ``sys_tags`` order, then the higher build."""
     from packaging import tags
     from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
     supported = [
-        *tags.cpython_tags(CPYTHON, platforms=accepted),
-        *tags.compatible_tags(CPYTHON, "cp{}{}".format(*CPYTHON), accepted),
+        *tags.cpython_tags(python, platforms=accepted),
+        *tags.compatible_tags(python, "cp{}{}".format(*python), accepted),
     ]
     rank = {tag: index for index, tag in reversed(list(enumerate(supported)))}
     best: tuple[int, tuple[int], str] | None = None

@@ -14,13 +14,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from conformance.adapters.base import CPYTHON, Adapter, Request
+from conformance.adapters.base import Adapter, Request, cpython_of
 from conformance.systems import OVERRIDE_LOCATIONS, override_source
 from conformance.systems import Override as OverrideBehaviour
 
-_CP = "cp{}{}".format(*CPYTHON)
-PYTHON_PAIRS = ((_CP, _CP), (_CP, "abi3"), (_CP, "none"), ("py3", "none"))
-"""What the cases' CPython supports, most specific first (abi3 and py3 included)."""
+
+def python_pairs(version: tuple[int, int]) -> tuple[tuple[str, str], ...]:
+    """What a CPython supports, most specific first (abi3 and py3 included)."""
+    cp = "cp{}{}".format(*version)
+    return ((cp, cp), (cp, "abi3"), (cp, "none"), ("py3", "none"))
 
 
 class ReferenceAdapter(Adapter):
@@ -168,9 +170,8 @@ class ReferenceAdapter(Adapter):
 
         system = self._system(request)
         override = self._override(request.override, system)
-        chosen = select(
-            list(request.input["wheels"]), system, supported=PYTHON_PAIRS, override=override
-        )
+        pairs = python_pairs(cpython_of(request))
+        chosen = select(list(request.input["wheels"]), system, supported=pairs, override=override)
         return {"selected": chosen.best.filename if chosen.best else None}
 
     # -- auditors --------------------------------------------------------------------------

@@ -19,6 +19,9 @@ from conformance.craft.elf import ElfSpec, ElfSpecError, Symbol, build_elf
 from conformance.craft.wheel import Alias, Member, WheelSpec
 
 RECIPES = Path(__file__).resolve().parent.parent / "recipes"
+TOOLCHAIN_BUILT = RECIPES.parent / "toolchain" / "built"
+"""Where ``toolchain = "ARCH/FILE"`` members come from: bytes made by real compilers
+(``conformance/toolchain/build.py``), wrapped as they are."""
 NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 STACKS = {"noexec": False, "exec": True, "absent": None}
 BREAKS = ("truncate", "bad_magic", "bad_class", "shoff_past_eof", "dynamic_outside_file")
@@ -58,7 +61,8 @@ WHEEL_KEYS = {
     "members",
     "aliases",
 }
-MEMBER_KEYS = {"path", "elf", "text", "mode", "declared_size", "deflate_zeros"}
+MEMBER_KEYS = {"path", "elf", "toolchain", "text", "mode", "declared_size", "deflate_zeros"}
+MEMBER_SOURCES = ("elf", "toolchain", "text", "deflate_zeros")
 
 
 class RecipeError(Exception):
@@ -271,13 +275,15 @@ def _member(
     source: str, where: str, entry: Mapping[str, Any], elves: Mapping[str, ElfRecipe]
 ) -> tuple[Member, ElfSpec | None]:
     """The member, and the spec of its ELF content when that is a valid ELF file."""
-    kinds = [k for k in ("elf", "text", "deflate_zeros") if k in entry]
+    kinds = [k for k in MEMBER_SOURCES if k in entry]
     if len(kinds) != 1:
-        raise RecipeError(source, f"{where}give exactly one of elf, text, deflate_zeros")
+        raise RecipeError(source, f"{where}give exactly one of {', '.join(MEMBER_SOURCES)}")
     data = b""
     spec = None
     if "text" in entry:
         data = str(entry["text"]).encode()
+    elif "toolchain" in entry:
+        data = _toolchain_bytes(source, where, str(entry["toolchain"]))
     elif isinstance(entry.get("elf"), str):
         if entry["elf"] not in elves:
             raise RecipeError(source, f"{where}no ELF recipe named {entry['elf']!r}")
@@ -298,6 +304,16 @@ def _member(
         declared_size=entry.get("declared_size"),
     )
     return member, spec
+
+
+def _toolchain_bytes(source: str, where: str, name: str) -> bytes:
+    """The bytes of a real-toolchain binary, named ``ARCH/FILE`` under ``TOOLCHAIN_BUILT``."""
+    path = (TOOLCHAIN_BUILT / name).resolve()
+    if not NAME.match(name.replace("/", "")) or path.parent.parent != TOOLCHAIN_BUILT:
+        raise RecipeError(source, f"{where}toolchain must be ARCH/FILE, not {name!r}")
+    if not path.is_file():
+        raise RecipeError(source, f"{where}no toolchain binary {name!r} (see toolchain/build.py)")
+    return path.read_bytes()
 
 
 def build_elf_recipe(recipe: ElfRecipe) -> bytes:

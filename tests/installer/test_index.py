@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from reference_impl.cli import main
 from reference_impl.index import IndexPolicy, check_platform_tag, check_upload, check_wheel_filename
 from reference_impl.policy import GlibcVersion, PolicySet
 
@@ -133,3 +136,92 @@ def test_alias_is_judged_as_its_twin() -> None:
     ceiling = IndexPolicy(max_glibc=GlibcVersion(2, 12))
     assert _clauses("manylinux2014_x86_64", ceiling) == ["index.max-glibc"]
     assert check_platform_tag("manylinux2010_x86_64", ceiling).accepted
+
+
+def test_every_bad_member_is_reported_under_its_own_name_as_written() -> None:
+    verdict = check_wheel_filename(
+        "d-1.0-py3-none-manylinux_2_017_x86_64.manylinux2014_riscv64.MANYLINUX_2_17_LEGV8LE.whl"
+    )
+    assert [(r.member, r.clause) for r in verdict.rejections] == [
+        ("manylinux_2_017_x86_64", "index.reject.grammar"),
+        ("manylinux2014_riscv64", "index.reject.grammar"),
+        ("MANYLINUX_2_17_LEGV8LE", "index.reject.case"),
+        ("MANYLINUX_2_17_LEGV8LE", "index.accept.arch"),
+    ]
+
+
+def test_each_malformed_part_of_a_filename_is_named() -> None:
+    verdict = check_wheel_filename("de__mo-x-1b-py3!.py2-none..abi3-linux_x86_64.whl")
+    assert [(r.member, r.clause) for r in verdict.rejections] == [
+        ("de__mo", "index.reject.grammar"),
+        ("x", "index.reject.grammar"),
+        ("py3!", "index.reject.grammar"),
+        ("none..abi3", "index.reject.grammar"),
+        ("linux_x86_64", "index.linux-tag"),
+    ]
+    shapeless = check_wheel_filename("demo.whl").rejections
+    assert [(r.member, r.clause) for r in shapeless] == [("demo.whl", "index.reject.grammar")]
+
+
+def test_a_too_long_filename_still_has_its_members_judged() -> None:
+    members = ".".join(["manylinux_2_17_x86_64"] * 11 + ["linux_x86_64"])
+    filename = f"demo-1.0-py3-none-{members}.whl"
+    assert [(r.member, r.clause) for r in check_wheel_filename(filename).rejections] == [
+        (filename, "index.reject.grammar"),
+        ("linux_x86_64", "index.linux-tag"),
+    ]
+
+
+def test_a_member_is_spelled_as_written_by_every_rule() -> None:
+    ceiling = IndexPolicy(max_glibc=GlibcVersion(1, 0))
+    for subject in ("MANYLINUX_1_5_LEGV8LE", "Linux_X86_64", "MANYLINUX_02_17_X86_64"):
+        for rejection in check_upload(subject, ceiling).rejections:
+            assert rejection.member == subject
+    assert (
+        check_upload("Win_AMD64", IndexPolicy(require_lowercase=False))
+        .notes[0]
+        .startswith("Win_AMD64: ")
+    )
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(["index-check", *argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_members_are_as_written_and_text_escapes_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    hostile = "manylinux_2_17_legv8le\x1b[2J"
+    filename = "d-1.0-py3-none-MANYLINUX_2_17_LEGV8LE.linux_x86_64.whl"
+    code, out, _ = _cli(capsys, hostile, filename, "--json")
+    rows = json.loads(out)
+    assert code == 3
+    assert [r["member"] for r in rows[0]["rejections"]] == [hostile]
+    assert [r["member"] for r in rows[1]["rejections"]] == [
+        "MANYLINUX_2_17_LEGV8LE",
+        "MANYLINUX_2_17_LEGV8LE",
+        "linux_x86_64",
+    ]
+    assert "\x1b" not in out  # json.dumps escapes it
+    code, out, err = _cli(capsys, hostile, filename)
+    assert "\x1b" not in out + err
+    assert "manylinux_2_17_legv8le\\x1b[2J: " in out
+    assert "    MANYLINUX_2_17_LEGV8LE: not written in lowercase (index.reject.case)" in out
+
+
+def test_the_pypi_profile_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _cli(capsys, "--profile", "pypi", "manylinux_02_17_x86_64", "linux_armv7l")
+    assert code == 0, out
+    code, out, _ = _cli(capsys, "--profile", "pypi", "manylinux_2_36_loongarch64", "--json")
+    assert code == 1
+    [row] = json.loads(out)
+    assert row["profile"] == "pypi"
+    assert [r["clause"] for r in row["rejections"]] == ["index.pypi.platform-tag"]
+    code, _, err = _cli(capsys, "--profile", "pypi", "demo.whl")
+    assert code == 3
+    assert err.startswith("perennial: demo.whl: ")
+    with pytest.raises(SystemExit) as usage:
+        main(["index-check", "--profile", "pypi", "--no-floors", "manylinux_2_17_x86_64"])
+    assert usage.value.code == 2

@@ -17,6 +17,7 @@ from perennial_site import (
     cases,
     clauses,
     data,
+    departures,
     generate,
     includes,
     lints,
@@ -54,6 +55,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("perennial_repository", "", "html", types=[str])
     data.setup(app)
     clauses.setup(app)
+    departures.setup(app)
     cases.setup(app)
     baselines.setup(app)
     targets.setup(app)

@@ -13,12 +13,13 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from docutils import nodes
+from docutils.parsers.rst import directives
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective, SphinxRole
 
-from conformance.clauses import CLAUSE_ID, LEVELS, Clause
+from conformance.clauses import CLAUSE_ID, LEVELS, Clause, departure_of
 from perennial_site import build, data
 from perennial_site.cases import case_anchor, case_doc, fares, impl_label, impls_for, status_badge
 
@@ -78,11 +79,17 @@ def _clause_title(node: nodes.Element) -> str:
 
 
 class ClauseDirective(SphinxDirective):
-    """``:::{clause} ID`` with ``:level:`` and optional ``:aliases:``; the body is the text."""
+    """``:::{clause} ID`` with ``:level:``, optional ``:aliases:`` and, for a clause that departs
+    from PEP 600, ``:departs:`` and ``:departure:``; the body is the text."""
 
     required_arguments = 1
     has_content = True
-    option_spec = {"level": _level, "aliases": _aliases}  # noqa: RUF012 - docutils API
+    option_spec = {  # noqa: RUF012 - docutils API
+        "level": _level,
+        "aliases": _aliases,
+        "departs": directives.unchanged,
+        "departure": directives.unchanged,
+    }
 
     def run(self) -> list[nodes.Node]:
         clause_id = self.arguments[0]
@@ -93,6 +100,10 @@ class ClauseDirective(SphinxDirective):
         text = "\n".join(self.content).strip()
         if not text:
             raise self.error(f"clause {clause_id} has no text")
+        try:
+            departure = departure_of(self.options.get("departs"), self.options.get("departure"))
+        except ValueError as error:
+            raise self.error(f"clause {clause_id}: {error}") from None
         clause = Clause(
             clause_id,
             self.options["level"],
@@ -100,6 +111,7 @@ class ClauseDirective(SphinxDirective):
             self.env.docname,
             self.lineno,
             text,
+            departure,
         )
         clauses_of(self.env).setdefault(self.env.docname, []).append(clause)
         data.note(self.env, "cases", "results", "waivers")
@@ -129,6 +141,11 @@ class ClauseDirective(SphinxDirective):
             header += nodes.inline(
                 "", "", nodes.Text(" formerly "), *aliases, classes=["clause-aliases"]
             )
+        if clause.departure:
+            from perennial_site.departures import departure_link
+
+            header += nodes.Text(" ")
+            header += departure_link(clause)
         return header
 
 

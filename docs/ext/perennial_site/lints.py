@@ -130,14 +130,15 @@ def parser_disagreements(clauses: Iterable[Clause], spec_dir: Path) -> Iterator[
         yield Finding(f"clause {clause_id} is not rendered by the site", theirs.page, theirs.line)
     for clause_id in sorted(set(ours) & set(registry.clauses)):
         mine, theirs = ours[clause_id], registry.clauses[clause_id]
-        if (mine.level, mine.aliases, mine.checksum) != (
+        if (mine.level, mine.aliases, mine.checksum, mine.departure) != (
             theirs.level,
             theirs.aliases,
             theirs.checksum,
+            theirs.departure,
         ):
             yield Finding(
                 f"clause {clause_id} reads differently to conformance.clauses "
-                f"(level, aliases or text)",
+                f"(level, aliases, departure or text)",
                 mine.page,
                 mine.line,
             )
