@@ -134,7 +134,7 @@ def ours(run: Run) -> str:
         wheel = json.loads(run.output)["wheels"][0]
     except (ValueError, KeyError, IndexError):
         return f"error (exit {run.code})"
-    return f"{wheel['best_baseline'] or 'none'} (exact {wheel['minimal_glibc']})"
+    return f"{wheel['best_baseline'] or 'none'} (earliest {wheel['earliest']['glibc']})"
 
 
 def theirs(run: Run) -> str:

@@ -89,7 +89,8 @@ def register(subparsers: Any) -> None:
         "explore",
         "search for inputs on which implementations disagree",
         "Generate tags, systems and overrides with hypothesis, run them through the reference "
-        "and in-process peers, and print shrunk disagreements no divergence pattern explains.",
+        "and the installer peers (pip and uv in batches), and print the disagreements no "
+        "divergence pattern explains.",
     )
     explore.add_argument("--impl", action="append", metavar="NAME", help="peer(s) to compare")
     explore.add_argument("--examples", type=int, default=300)
@@ -234,9 +235,9 @@ def _smoke(args: argparse.Namespace) -> int:
 
 
 def _explore(args: argparse.Namespace) -> int:
-    from conformance.explore import explore
+    from conformance.explore import PEERS, explore
 
-    peers = args.impl or ["packaging", "pep600-sample"]
+    peers = args.impl or list(PEERS)
     findings = explore(peers, examples=args.examples, seed=args.seed)
     for finding in findings:
         print(finding)

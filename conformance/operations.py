@@ -80,10 +80,14 @@ OPERATIONS: Mapping[str, Operation] = {
             "Which tag a wheel's binaries earn, and whether it earns what it claims.",
             {"fixture": "name of a crafted wheel in conformance/fixtures"},
             {
-                "verdict": "'pass' (earns every claim), 'fail', or 'refused' (unreadable input)",
+                "verdict": "'pass' (earns every manylinux tag it claims), 'fail', "
+                "'not-judged' (claims no manylinux tag) or 'refused' (unreadable input)",
                 "baseline": "the best (lowest-glibc) maintained baseline satisfied, as a tag of "
                 "the wheel's architecture (manylinux_2_26_x86_64), or null",
-                "minimal_glibc": "exact lowest glibc X.Y the binaries need, or null",
+                "minimal_glibc": "the glibc X.Y of the earliest manylinux tag the wheel can "
+                "carry (audit.minimal-glibc), or null when none can be",
+                "glibc_needed": "the newest GLIBC_ version the binaries need from the system, "
+                "as written (2.2.5), or null (audit.glibc-needed)",
                 "findings": "clause IDs of every finding, sorted: failures, warnings and what "
                 "blocks each baseline the wheel does not satisfy",
             },

@@ -2,11 +2,15 @@
 
 A tag may name any glibc (``manylinux_2_25``), not only a maintained baseline. For glibc X.Y
 on an architecture, the newest baseline at or below X.Y decides libraries, forbidden symbols
-and the non-glibc families; the GLIBC versions allowed are every one up to X.Y.
+and the non-glibc families; the GLIBC versions allowed are every one up to X.Y; and a symbol
+the baseline forbids because its glibc predates it is allowed from the release that added
+it (clause audit.forbidden-symbols).
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +25,17 @@ class EffectivePolicy:
     glibc: GlibcVersion
     baseline: Baseline
     glibc_versions: frozenset[str]
+
+    def lifts(self, release: tuple[int, ...] | None) -> bool:
+        """Whether a forbidden symbol of the baseline that is bound to a GLIBC version of this
+        release is allowed here: glibc X.Y has every symbol of the releases up to X.Y, so a
+        symbol forbidden because the baseline's glibc predates it is allowed from its release
+        on (``pthread_getattr_default_np@GLIBC_2.18`` from glibc 2.18)."""
+        return (
+            release is not None
+            and not release_within(release, self.baseline.glibc)
+            and release_within(release, self.glibc)
+        )
 
 
 _POLICY_CACHE: dict[tuple[int, str, GlibcVersion], tuple[PolicySet, EffectivePolicy | None]] = {}
@@ -38,9 +53,11 @@ def effective_policy(policies: PolicySet, arch: str, glibc: GlibcVersion) -> Eff
 
 def _compute(policies: PolicySet, arch: str, glibc: GlibcVersion) -> EffectivePolicy | None:
     """The effective policy of glibc X.Y on ``arch``: the newest baseline at or below it, with
-    every GLIBC version up to X.Y that any baseline knows on ``arch`` (no quantisation)."""
+    every GLIBC version up to X.Y that any baseline knows on ``arch`` (no quantisation).
+    None below the architecture's floor or its oldest baseline."""
     covering = [b for b in policies.for_arch(arch) if b.glibc <= glibc]
-    if not covering:
+    floor = policies.architectures[arch].floor if arch in policies.architectures else None
+    if not covering or floor is None or glibc < floor:
         return None
     baseline = covering[-1]
     known = policies.for_arch(arch)[-1].symbol_versions.get(arch, {}).get("GLIBC", frozenset())
@@ -54,12 +71,60 @@ def _compute(policies: PolicySet, arch: str, glibc: GlibcVersion) -> EffectivePo
     return EffectivePolicy(f"manylinux_{glibc.tag_part}", glibc, baseline, frozenset(own | extra))
 
 
+_GROWS: dict[tuple[int, str], tuple[PolicySet, bool]] = {}
+
+
+def grows(policies: PolicySet, arch: str) -> bool:
+    """Whether each baseline of ``arch`` allows everything the one before it allows (the
+    libraries, every family's versions, the ISA level) and forbids nothing new: then a file
+    that uses no forbidden symbol and satisfies glibc X.Y satisfies every later version.
+    The loader's superset check (clause policy.superset) makes this true of valid data;
+    ``judge`` asks rather than assumes, so a proposed policy that breaks it is judged in full."""
+    key = (id(policies), arch)
+    cached = _GROWS.get(key)
+    if cached is None or cached[0] is not policies:
+        cached = _GROWS[key] = (policies, _grows(policies, arch))
+    return cached[1]
+
+
+def _grows(policies: PolicySet, arch: str) -> bool:
+    if arch not in policies.architectures:
+        return False
+    levels = policies.architectures[arch].isa_levels
+    baselines = policies.for_arch(arch)
+    for old, new in itertools.pairwise(baselines):
+        old_sets, new_sets = old.symbol_versions.get(arch, {}), new.symbol_versions.get(arch, {})
+        if not old.libraries <= new.libraries:
+            return False
+        if any(not v <= new_sets.get(f, frozenset()) for f, v in old_sets.items()):
+            return False
+        if any(
+            not n <= old.forbidden_symbols.get(lib, frozenset())
+            for lib, n in new.forbidden_symbols.items()
+        ):
+            return False
+        old_isa, new_isa = old.isa.get(arch), new.isa.get(arch)
+        if old_isa in levels and (
+            new_isa not in levels or levels.index(new_isa) < levels.index(old_isa)
+        ):
+            return False
+    return True
+
+
 def glibc_release(version: str, introduced: Mapping[str, GlibcVersion]) -> tuple[int, ...] | None:
-    """The glibc release a bare GLIBC version needs: ``2.25`` -> (2, 25), ``2.3.4`` -> (2, 3, 4)."""
+    """The glibc release a bare GLIBC version needs: ``2.25`` -> (2, 25), ``2.3.4`` -> (2, 3, 4);
+    a named node (``ABI_DT_RELR``) by the family's ``introduced_in``; None when unknown
+    (``PRIVATE``)."""
     if version in introduced:
         return tuple(introduced[version])
+    return numeric(version)
+
+
+@functools.lru_cache(maxsize=4096)
+def numeric(version: str) -> tuple[int, ...] | None:
+    """``3.4.19`` -> (3, 4, 19); None for a version that is not dotted ASCII numbers."""
     parts = version.split(".")
-    if all(p.isdigit() and p.isascii() for p in parts) and parts:
+    if all(p.isdigit() and p.isascii() for p in parts):
         return tuple(int(p) for p in parts)
     return None
 
@@ -69,10 +134,32 @@ def release_within(needs: tuple[int, ...], glibc: GlibcVersion) -> bool:
     return needs <= tuple(glibc)
 
 
+def tag_glibc(release: tuple[int, ...]) -> GlibcVersion:
+    """The lowest X.Y whose promise covers a release: (2, 25) -> 2.25; (2, 3, 4) -> 2.4,
+    because a glibc 2.3 system may be 2.3.0, which lacks 2.3.4's symbols."""
+    major = release[0]
+    minor = release[1] if len(release) > 1 else 0
+    return GlibcVersion(major, minor + (1 if any(release[2:]) else 0))
+
+
+_FAMILY_CACHE: dict[int, tuple[PolicySet, dict[str, tuple[str, str] | None]]] = {}
+
+
 def family_of(policies: PolicySet, version: str) -> tuple[str, str] | None:
-    """``GLIBCXX_3.4.19`` -> ("GLIBCXX", "3.4.19"); None for a version of no known family."""
-    for family in policies.families.values():
-        bare = family.split(version)
-        if bare is not None:
-            return family.name, bare
-    return None
+    """``GLIBCXX_3.4.19`` -> ("GLIBCXX", "3.4.19"); None for a version of no known family.
+    Remembered per policy set: a census asks about the same few hundred names again and
+    again."""
+    cached = _FAMILY_CACHE.get(id(policies))
+    if cached is None or cached[0] is not policies:
+        cached = _FAMILY_CACHE[id(policies)] = (policies, {})
+    known = cached[1]
+    if version not in known:
+        known[version] = next(
+            (
+                (family.name, bare)
+                for family in policies.families.values()
+                if (bare := family.split(version)) is not None
+            ),
+            None,
+        )
+    return known[version]

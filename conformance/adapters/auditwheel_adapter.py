@@ -2,9 +2,10 @@
 
 What its JSON says, mapped to the suite's fields: ``baseline`` is ``overall_tag`` when that is a
 manylinux tag; ``minimal_glibc`` is the glibc of ``sym_tag`` (auditwheel's answer to "what do
-the symbol versions need", quantised to its policies); ``verdict`` is ``refused`` when
-``show`` fails and ``pass`` when it reports a result, since ``show`` never fails a wheel for
-claiming more than it earns. auditwheel names no clauses, so ``findings`` is unsupported.
+the symbol versions need", quantised to its policies); ``glibc_needed`` is the newest
+``GLIBC_X.Y[.Z]`` in ``versioned_symbols``; ``verdict`` is ``refused`` when ``show`` fails and
+``pass`` when it reports a result, since ``show`` never fails a wheel for claiming more than
+it earns. auditwheel names no clauses, so ``findings`` is unsupported.
 
 ``show`` unpacks the wheel to a temporary directory; each run gets its own ``TMPDIR`` and a
 file-size limit so a hostile fixture cannot fill the disk.
@@ -28,6 +29,7 @@ from conformance.adapters.blackbox import clean_environment, tail
 from conformance.pins import check_pinned
 
 _MANYLINUX = re.compile(r"^manylinux_(\d+)_(\d+)_")
+_GLIBC_VERSION = re.compile(r"^GLIBC_([0-9]+(?:\.[0-9]+)+)$")
 _FILE_LIMIT = 256 * 1024 * 1024
 
 
@@ -38,17 +40,29 @@ def _limit_files() -> None:
 def summarise(returncode: int, stdout: str) -> dict[str, Any]:
     """The suite's audit fields from one ``auditwheel show --json`` run."""
     if returncode != 0:
-        return {"verdict": "refused", "baseline": None, "minimal_glibc": None}
+        return {"verdict": "refused", "baseline": None, "minimal_glibc": None, "glibc_needed": None}
     data = json.loads(stdout)
     if data.get("pure"):
-        return {"verdict": "pass", "baseline": None, "minimal_glibc": None}
+        return {"verdict": "pass", "baseline": None, "minimal_glibc": None, "glibc_needed": None}
     overall = data.get("overall_tag") or ""
     sym = _MANYLINUX.match(data.get("sym_tag") or "")
     return {
         "verdict": "pass",
         "baseline": overall if _MANYLINUX.match(overall) else None,
         "minimal_glibc": f"{sym[1]}.{sym[2]}" if sym else None,
+        "glibc_needed": _newest_glibc(data.get("versioned_symbols") or {}),
     }
+
+
+def _newest_glibc(versioned: dict[str, list[str]]) -> str | None:
+    """The newest numbered GLIBC_ version in ``versioned_symbols`` ({library: [versions]})."""
+    numbers = [
+        match[1]
+        for versions in versioned.values()
+        for version in versions
+        if (match := _GLIBC_VERSION.match(version))
+    ]
+    return max(numbers, key=lambda v: tuple(int(p) for p in v.split(".")), default=None)
 
 
 class AuditwheelAdapter(Adapter):

@@ -188,6 +188,7 @@ class ReferenceAdapter(Adapter):
                 "verdict": "refused",
                 "baseline": None,
                 "minimal_glibc": None,
+                "glibc_needed": None,
                 "findings": [],
                 "message": error.problem,
             }
@@ -195,9 +196,10 @@ class ReferenceAdapter(Adapter):
         if audit.best_baseline is not None and audit.architecture is not None:
             baseline = f"{audit.best_baseline}_{audit.architecture}"
         return {
-            "verdict": "pass" if audit.passed else "fail",
+            "verdict": audit.verdict,
             "baseline": baseline,
             "minimal_glibc": str(audit.minimal_glibc) if audit.minimal_glibc else None,
+            "glibc_needed": audit.glibc_needed.version if audit.glibc_needed else None,
             "findings": sorted(
                 {finding.clause for finding in audit.findings}
                 | {b.clause for verdict in audit.baselines for b in verdict.blockers}

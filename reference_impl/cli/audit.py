@@ -1,7 +1,8 @@
 """``perennial audit WHEEL|DIR...``: which manylinux tags each wheel earns, and why.
 
-Exit 0 when every wheel earns every tag it claims, 1 when some wheel does not, 3 when some
-input could not be read (the other wheels are still audited). Nothing is written anywhere.
+Exit 0 when every wheel earns every tag it claims, 1 when some wheel does not or claims no
+manylinux tag (not judged), 3 when some input could not be read (the other wheels are still
+audited). Nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def register(subparsers: Any) -> None:
         "inside the wheel and judge it against every baseline (spec/auditing.md).",
     )
     parser.add_argument("inputs", nargs="+", metavar="WHEEL|DIR", help="wheels, or folders of them")
-    parser.add_argument("--json", action="store_true", help="JSON per schema audit-v1")
+    parser.add_argument("--json", action="store_true", help="JSON per schema audit-v2")
     parser.add_argument(
         "--jobs", type=int, default=1, metavar="N", help="audit N wheels at once (processes)"
     )

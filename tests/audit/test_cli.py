@@ -1,4 +1,4 @@
-"""``perennial audit``: explained text, JSON per the v1 schema, exit codes, hostile inputs."""
+"""``perennial audit``: explained text, JSON per the v2 schema, exit codes, hostile inputs."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from conformance.schema_check import errors
 from reference_impl.cli import main
 
 from .helpers import GETRANDOM, PLAIN, Build, MakeWheel
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads((ROOT / "reference_impl" / "schemas" / "audit-v1.json").read_text())
+SCHEMA = json.loads((ROOT / "reference_impl" / "schemas" / "audit-v2.json").read_text())
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -25,57 +26,16 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return code, out, err
 
 
-def validate(value: Any, schema: dict[str, Any], where: str = "$") -> None:
-    """The subset of JSON Schema 2020-12 that audit-v1.json uses, checked strictly."""
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[-1]
-        validate(value, SCHEMA["$defs"][name], where)
-        return
-    if "const" in schema:
-        assert value == schema["const"], where
-    if "enum" in schema:
-        assert value in schema["enum"], where
-    kinds = schema.get("type")
-    if kinds is not None:
-        kinds = [kinds] if isinstance(kinds, str) else kinds
-        python = {
-            "object": dict,
-            "array": list,
-            "string": str,
-            "boolean": bool,
-            "null": type(None),
-        }
-        ok = any(
-            (k == "integer" and isinstance(value, int) and not isinstance(value, bool))
-            or (k in python and isinstance(value, python[k]))
-            for k in kinds
-        )
-        assert ok, f"{where}: {value!r} is not {kinds}"
-    if isinstance(value, dict):
-        for key in schema.get("required", []):
-            assert key in value, f"{where}: missing {key}"
-        properties = schema.get("properties", {})
-        if schema.get("additionalProperties") is False:
-            assert set(value) <= set(properties), f"{where}: extra {set(value) - set(properties)}"
-        for key, sub in properties.items():
-            if key in value:
-                validate(value[key], sub, f"{where}.{key}")
-    if isinstance(value, list) and "items" in schema:
-        for i, item in enumerate(value):
-            validate(item, schema["items"], f"{where}[{i}]")
-    if isinstance(value, int) and "minimum" in schema:
-        assert value >= schema["minimum"], where
-
-
 def test_explains_what_blocks_a_claim(
     build: Build, make_wheel: MakeWheel, capsys: pytest.CaptureFixture[str]
 ) -> None:
     wheel = make_wheel({"foo/_bar.so": build(GETRANDOM)}, name="foo")
     code, out, err = run([str(wheel)], capsys)
     assert code == 1 and err == ""
-    assert "manylinux_2_17_x86_64 is blocked by getrandom@GLIBC_2.25" in out
+    assert "needs glibc 2.25 (getrandom@GLIBC_2.25 in foo/_bar.so)" in out
+    assert "earliest tag manylinux_2_25_x86_64: glibc 2.25 is forced by getrandom@GLIBC_2.25" in out
+    assert "manylinux_2_5_x86_64 to manylinux_2_24_x86_64 (4 baselines) are blocked by" in out
     assert "in foo/_bar.so" in out
-    assert "earns manylinux_2_25_x86_64 (exact minimal glibc 2.25)" in out
 
 
 def test_exit_zero_when_every_wheel_earns_its_tags(
@@ -89,14 +49,52 @@ def test_exit_zero_when_every_wheel_earns_its_tags(
 def test_json_follows_the_schema(
     build: Build, make_wheel: MakeWheel, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    make_wheel({"demo/_x.so": build(GETRANDOM, "-Wl,-z,execstack")})
+    make_wheel({"demo/_x.so": build(GETRANDOM)}, name="rand")
+    make_wheel({"demo/_x.so": build(PLAIN, "-Wl,-z,execstack")}, name="stack")
     (tmp_path / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip")
     code, out, _ = run([str(tmp_path), "--json"], capsys)
     assert code == 3
     document = json.loads(out)
-    validate(document, SCHEMA)
-    assert [w["earned_tag"] for w in document["wheels"]] == ["manylinux_2_25_x86_64"]
+    assert errors(document, SCHEMA) == []
+    rand, stack = document["wheels"]
+    assert rand["earliest"]["tag"] == "manylinux_2_25_x86_64"
+    assert rand["needs"]["glibc"]["symbol"] == "getrandom@GLIBC_2.25"
+    assert stack["earliest"]["tag"] is None
+    assert stack["earliest"]["why_none"][0]["clause"] == "audit.executable-stack"
     assert document["errors"][0]["exit_code"] == 3
+
+
+def test_a_wheel_outside_pep600_is_not_judged(
+    build: Build, make_wheel: MakeWheel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wheel = make_wheel({"demo/_x.so": build(PLAIN)}, tags="cp311-cp311-musllinux_1_2_x86_64")
+    code, out, _ = run([str(wheel)], capsys)
+    assert code == 1 and ": NOT JUDGED" in out and "OK" not in out
+    code, out, _ = run([str(wheel), "--json"], capsys)
+    assert code == 1 and json.loads(out)["wheels"][0]["verdict"] == "not-judged"
+
+
+def test_repeated_findings_are_one_line_with_a_count(
+    build: Build, make_wheel: MakeWheel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    foo = build("int foo(void) { return 7; }\n", "-Wl,-soname,libfoo.so.1")
+    ext = build("int foo(void);\nint bar(void) { return foo(); }\n", link={"libfoo.so.1": foo})
+    members = {f"demo/bin/tool{i}": ext for i in range(16)}
+    _, out, _ = run([str(make_wheel(members))], capsys)
+    missing = [line for line in out.splitlines() if "libfoo.so.1 (needed" in line]
+    assert len(missing) == 3  # the earliest tag, the blocked baselines, the unearned claim
+    assert all("in demo/bin/tool0 and 15 more files" in line for line in missing)
+    assert "(16 baselines)" in out
+
+
+def test_text_from_the_wheel_is_escaped(
+    build: Build, make_wheel: MakeWheel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wheel = make_wheel({"demo/\x1b[31mred\u202e.so": build(GETRANDOM)})
+    code, out, _ = run([str(wheel)], capsys)
+    assert code == 1
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "demo/\\x1b[31mred\\u202e.so" in out
 
 
 def test_jobs_give_the_same_answer(

@@ -24,7 +24,7 @@ from conformance.craft.recipes import load_all
 from .craft_expect import Subject, arch_facts, subject_ids
 
 _, WHEELS = load_all()
-HOSTILE_OR_PURE = {"hostile-", "tags-unknown-arch"}
+HOSTILE_OR_PURE = {"hostile-", "tags-unknown-arch", "musllinux-"}  # musllinux: glibc ELF ignored
 
 
 def _expanded(path_list: str | None, origin: Path) -> tuple[str, ...]:

@@ -1,0 +1,117 @@
+"""The two glibc answers of clause audit.minimal-glibc, each with what forces it.
+
+- :func:`needs`: the newest version of each family the ELF files need from the system, as
+  written (``GLIBC_2.2.5`` needs glibc 2.2.5, whatever the architecture's floor).
+- :func:`earliest`: the lowest X.Y whose effective policy the files satisfy, so the
+  earliest ``manylinux_X_Y`` tag they can carry: the glibc need plus the architecture's
+  floor, the baselines' libraries, other families, forbidden symbols and ISA levels.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from reference_impl.audit_checks import NOTE, FileView, Finding, need_text
+from reference_impl.audit_policy import (
+    EffectivePolicy,
+    effective_policy,
+    numeric,
+    tag_glibc,
+)
+from reference_impl.policy import GlibcVersion, PolicySet
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """The newest version of one family that the files need, and the symbol that needs it."""
+
+    family: str
+    version: str
+    """The bare version as written: ``2.2.5`` for ``GLIBC_2.2.5``."""
+    symbol: str
+    """``name@VERSION`` (the version alone when no symbol is bound to it)."""
+    library: str
+    file: str
+
+
+def needs(views: Sequence[FileView], policies: PolicySet) -> tuple[Need, ...]:
+    """The newest needed version of each family, GLIBC first then in the order of the
+    policies' families. Versions that name no release (``GLIBC_PRIVATE``, ``CXXABI_TM_1``)
+    have no order and are left out; they block baselines all the same."""
+    best: dict[str, tuple[tuple[int, ...], Need]] = {}
+    for view in views:
+        releases = {id(need): release for release, need in view.glibc}
+        for family, bare, need in view.families:
+            key = releases.get(id(need)) if family == "GLIBC" else numeric(bare)
+            if not family or key is None:
+                continue
+            if family not in best or key > best[family][0]:
+                text = need_text(need)
+                best[family] = (key, Need(family, bare, text, need.library, view.facts.path))
+    order = list(policies.families)
+    return tuple(best[f][1] for f in sorted(best, key=lambda f: (f != "GLIBC", order.index(f))))
+
+
+Blockers = Callable[[EffectivePolicy], list[Finding]]
+
+
+@dataclass(frozen=True)
+class Earliest:
+    """The lowest glibc X.Y the files can be tagged with, or why there is none."""
+
+    glibc: GlibcVersion | None
+    forced_by: Finding | None
+    """What forces ``glibc``: what blocks the candidate version just below it, or else the
+    needed symbol version whose release is ``glibc``, or else the architecture's floor."""
+    unearnable: tuple[Finding, ...] = ()
+    """When ``glibc`` is None: what keeps the files out of every glibc version."""
+
+
+def earliest(
+    views: Sequence[FileView],
+    arch: str,
+    policies: PolicySet,
+    blockers: Blockers,
+    known: Earliest | None = None,
+) -> Earliest:
+    """The lowest X.Y whose effective policy the files satisfy (``blockers(policy)`` empty).
+
+    Only X.Y where something changes can be the answer: the floor of ``arch``, each baseline
+    of ``arch``, and the release each needed GLIBC version names (rounded up to X.Y).
+    ``known`` is the answer for one of the files: nothing below it can be the answer for all
+    of them, so the search starts there (a wheel's answer from its files' answers)."""
+    start = policies.floor(arch)
+    if known is not None and known.glibc is not None:
+        start = max(start, known.glibc)
+    releases = [(release, need, v.facts.path) for v in views for release, need in v.glibc]
+    candidates = {b.glibc for b in policies.for_arch(arch)} | {start}
+    candidates |= {tag_glibc(release) for release, _, _ in releases}
+    previous: tuple[GlibcVersion, list[Finding]] | None = None
+    for glibc in sorted(c for c in candidates if c >= start):
+        policy = effective_policy(policies, arch, glibc)
+        if policy is None:
+            continue
+        found = blockers(policy)
+        if found:
+            previous = (glibc, found)
+            continue
+        if known is not None and glibc == known.glibc:
+            return known
+        if previous:  # what kept the files out of the version just below
+            return Earliest(glibc, dataclasses.replace(previous[1][0], severity=NOTE))
+        exact = [
+            (release, need, path) for release, need, path in releases if tag_glibc(release) == glibc
+        ]
+        if exact:
+            _, need, path = max(exact, key=lambda t: t[0])
+            why = f"{need_text(need)} (from {need.library})"
+            return Earliest(glibc, Finding("audit.symbol-versions", NOTE, path, why, need.version))
+        why = (
+            f"the floor of {arch}"
+            if glibc == policies.floor(arch)
+            else f"the oldest baseline for {arch}: none covers {arch} below glibc {glibc}"
+        )
+        return Earliest(glibc, Finding("audit.minimal-glibc", NOTE, None, why, arch))
+    return Earliest(None, None, tuple(dict.fromkeys(previous[1])) if previous else ())

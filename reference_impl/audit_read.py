@@ -1,0 +1,151 @@
+"""Read a wheel into audit facts (``reference_impl.audit_facts``), once, without a verdict.
+
+The wheel is read without extracting it (``reference_impl.wheelfile``); each member that
+starts with the ELF magic is summarised (``reference_impl.elf``) and its needed libraries are
+resolved inside the wheel (``reference_impl.audit_resolve``). What is kept is what any
+policy set could need, and no more: see :mod:`reference_impl.audit_facts`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+from reference_impl.audit_facts import FileFacts, NeededVersion, UndefinedSymbol, WheelFacts
+from reference_impl.audit_resolve import Searchable, resolve_needed, searchable
+from reference_impl.elf import ELF_MAGIC, ElfSummary, is_elf, summarize
+from reference_impl.errors import ELFError
+from reference_impl.policy import PolicySet, default_policies
+from reference_impl.wheelfile import SafeWheel, installed_path
+
+_HEAD = 64 << 10
+"""Bytes read from the start of an ELF member to find its program headers."""
+
+_VOCABULARY: dict[int, tuple[PolicySet, frozenset[str]]] = {}
+
+
+def symbol_vocabulary(policies: PolicySet) -> frozenset[str]:
+    """Every symbol name some baseline of ``policies`` forbids: the undefined symbols facts
+    keep. Computed once per policy set, and shared by every wheel read with it."""
+    cached = _VOCABULARY.get(id(policies))
+    if cached is None or cached[0] is not policies:
+        names = frozenset().union(
+            *(names for b in policies.baselines for names in b.forbidden_symbols.values())
+        )
+        cached = _VOCABULARY[id(policies)] = (policies, names)
+    return cached[1]
+
+
+def read_facts(
+    source: str | Path | BinaryIO,
+    filename: str | None = None,
+    policies: PolicySet | None = None,
+    keep: Iterable[str] = (),
+) -> WheelFacts:
+    """The facts of one wheel given as a path or a binary file object (then ``filename`` is
+    needed). ``policies`` decides which undefined symbols are kept (its forbidden names, and
+    the names in ``keep``: a census that means to try forbidding more names keeps them too)
+    and which ELF headers name an architecture while reading; the facts hold no verdict."""
+    policies = policies or default_policies()
+    display = str(source) if isinstance(source, (str, Path)) else (filename or "<wheel>")
+    name = filename or (Path(source).name if isinstance(source, (str, Path)) else "<wheel>")
+    vocabulary = symbol_vocabulary(policies)
+    if keep:
+        vocabulary = vocabulary | frozenset(keep)
+    with SafeWheel(source, display) as wheel:
+        meta = wheel.metadata(name)
+        read = list(_read_elf_files(wheel, policies))
+    installed = {installed_path(member): member for member, _, _ in read}
+    where = searchable(installed)
+    files = tuple(
+        _file_facts(member, summary, program, vocabulary, where)
+        for member, summary, program in read
+    )
+    return WheelFacts(
+        wheel=display,
+        filename=meta.filename,
+        dist_info=meta.dist_info,
+        filename_tags=tuple(sorted(str(t) for t in meta.filename_tags)),
+        wheel_tags=tuple(str(t) for t in meta.wheel_tags),
+        files=files,
+        symbol_vocabulary=vocabulary,
+    )
+
+
+def _read_elf_files(
+    wheel: SafeWheel, policies: PolicySet
+) -> Iterable[tuple[str, ElfSummary, bool]]:
+    """(member, summary, has PT_INTERP) for every member that starts with the ELF magic."""
+    for member in wheel.files():
+        if wheel.size(member) < len(ELF_MAGIC):
+            continue
+        with wheel.stream(member) as stream:
+            try:
+                head = stream.read(_HEAD)
+                if not is_elf(head):
+                    continue
+                stream.seek(0)
+                summary = summarize(
+                    stream, member, policies.architectures, size=wheel.size(member), exported=False
+                )
+            except ELFError as error:
+                raise ELFError(wheel.display, f"member {member}: {error.problem}") from None
+            except OSError as error:  # zipfile's CRC and stream errors
+                raise ELFError(
+                    wheel.display, f"member {member}: cannot be read ({error})"
+                ) from None
+        yield member, summary, summary.has_interpreter
+
+
+def _file_facts(
+    member: str,
+    summary: ElfSummary,
+    program: bool,
+    vocabulary: frozenset[str],
+    where: Searchable,
+) -> FileFacts:
+    first_symbol = _first_symbol_per_version(summary)
+    return FileFacts(
+        path=member,
+        bits=summary.bits,
+        endianness=summary.endianness,
+        machine=summary.machine,
+        flags=summary.flags,
+        elf_type=summary.elf_type,
+        interpreter=program,
+        soname=summary.soname,
+        rpath=summary.rpath,
+        runpath=summary.runpath,
+        libraries=resolve_needed(
+            installed_path(member), summary.needed, summary.rpath, summary.runpath, where
+        ),
+        needed_versions=tuple(
+            NeededVersion(
+                need.library,
+                version,
+                first_symbol.get((version, need.library)) or first_symbol.get((version, None)),
+                version in need.weak,
+            )
+            for need in summary.version_needs
+            for version in need.versions
+        ),
+        undefined=tuple(
+            UndefinedSymbol(s.name, s.version, s.weak)
+            for s in summary.undefined
+            if s.name in vocabulary
+        ),
+        isa_needed=summary.isa_needed,
+        executable_stack=summary.executable_stack,
+    )
+
+
+def _first_symbol_per_version(summary: ElfSummary) -> Mapping[tuple[str, str | None], str]:
+    """(version, library) -> the first undefined symbol bound to it; (version, None) too, for
+    a symbol whose library the version index did not name."""
+    first: dict[tuple[str, str | None], str] = {}
+    for sym in summary.undefined:
+        if sym.version is not None:
+            first.setdefault((sym.version, sym.library), sym.name)
+            first.setdefault((sym.version, None), sym.name)
+    return first
