@@ -11,6 +11,7 @@ from reference_impl.cli import add_command, add_policies_option, policies_from, 
 from reference_impl.errors import ExitCode, PerennialError
 from reference_impl.policy import Baseline, load_policies
 from reference_impl.policy.diff import describe, diff_baselines, version_order
+from reference_impl.policy.targets import caveat_report, load_targets
 from reference_impl.policy.verify import load_observations, verify
 
 
@@ -146,6 +147,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     policies = policies_from(args)
+    facts = load_targets(policies)  # a broken caveat file is refused before any output
     mismatches, coverage = verify(policies, load_observations(args.evidence, policies))
     by_baseline: dict[str, list[str]] = {}
     for entry in coverage:
@@ -162,6 +164,8 @@ def _verify(args: argparse.Namespace) -> int:
         ]
         if unobserved:
             say(f"  no observation to check on {', '.join(unobserved)}")
+    for line in caveat_report(policies, facts):
+        say(line)
     for mismatch in mismatches:
         say(f"MISMATCH: {mismatch}")
     if mismatches:

@@ -134,7 +134,6 @@ class Baseline:
     previous: str | None
     """The baseline this one's file extends (None for a file written in full)."""
     based_on: str
-    build_image: str | None
     architectures: tuple[str, ...]
     aliases: Mapping[str, str]
     """Architecture -> legacy alias name (``manylinux2014``) for this baseline."""
