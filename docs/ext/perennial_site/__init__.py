@@ -18,6 +18,7 @@ from perennial_site import (
     clauses,
     data,
     departures,
+    explorer,
     generate,
     includes,
     lints,
@@ -57,6 +58,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     clauses.setup(app)
     departures.setup(app)
     cases.setup(app)
+    explorer.setup(app)
     baselines.setup(app)
     targets.setup(app)
     pictures.setup(app)
