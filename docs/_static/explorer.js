@@ -154,10 +154,13 @@
           : `${Math.min(shown, total)} of ${total} matching cases shown (of ${cases.cases.length}).`;
       more.hidden = shown >= total;
     }
-    form.addEventListener("input", () => {
-      shown = PAGE;
-      render();
-    });
+    // "change" as well: a menu or box set by a script (or an assistive tool) may fire no "input"
+    for (const event of ["input", "change"]) {
+      form.addEventListener(event, () => {
+        shown = PAGE;
+        render();
+      });
+    }
     more.addEventListener("click", () => {
       shown += PAGE;
       render();

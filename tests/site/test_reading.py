@@ -306,8 +306,8 @@ def test_clause_text_comes_before_its_cases_which_wait_folded(browser: Any, site
 
 
 def test_a_link_to_a_folded_case_opens_it(browser: Any, site_url: str) -> None:
-    browser.get(f"{site_url}/docs/matrix.html")
-    (link,) = by_css(browser, "table.matrix a[href*='#case-']")[:1]
+    browser.get(f"{site_url}/spec/installers.html")
+    (link,) = by_css(browser, "table.clause-cases-table a[href*='#case-']")[:1]
     href = link.get_attribute("href")
     browser.get(href)
     anchor = href.split("#", 1)[1]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -29,6 +29,7 @@ AUDIENCE_TITLES = {
     "auditor": "Auditors",
 }
 CASES_DIR = "docs/generated/cases"
+Shown = TypeVar("Shown", bound=nodes.Element)
 OUTCOMES = ("pass", "known divergence", "fail", "error", "skip")
 """How a result reads: a fail or error the tool's divergence file declares is a known
 divergence, never a plain failure."""
@@ -238,18 +239,22 @@ def _answers(case: Any, results: Sequence[Any]) -> list[nodes.Node]:
         if result.status != "pass":
             misses = mismatches(case.expected, result.actual)
             if misses:
-                cell.append(build.para("Misses: " + "; ".join(misses), classes=["case-misses"]))
+                cell.append(
+                    as_written(build.para("Misses: " + "; ".join(misses), classes=["case-misses"]))
+                )
         if result.divergence:
             cell.append(
-                build.para(
-                    nodes.strong("", "Known divergence: "),
-                    result.divergence,
-                    *(
-                        [build.text(" "), build.external(result.link, result.link)]
-                        if result.link
-                        else []
-                    ),
-                    classes=["case-divergence"],
+                as_written(
+                    build.para(
+                        nodes.strong("", "Known divergence: "),
+                        result.divergence,
+                        *(
+                            [build.text(" "), build.external(result.link, result.link)]
+                            if result.link
+                            else []
+                        ),
+                        classes=["case-divergence"],
+                    )
                 )
             )
         elif result.link:
@@ -275,7 +280,7 @@ def _skips(case: Any, skipped: list[tuple[Any, Any]]) -> nodes.paragraph:
         for impl, r in skipped
         if case.operation in impl.operations
     ]
-    line = build.para(nodes.strong("", "Skipped: "), classes=["case-skips"])
+    line = as_written(build.para(nodes.strong("", "Skipped: "), classes=["case-skips"]))
     if without:
         line += build.text(f"{', '.join(without)} (no {case.operation} operation)")
     if others:
@@ -283,6 +288,12 @@ def _skips(case: Any, skipped: list[tuple[Any, Any]]) -> nodes.paragraph:
     line += build.text(".")
     line["ids"].extend(impl_anchor(case.id, impl) for impl, _ in skipped)
     return line
+
+
+def as_written(node: Shown) -> Shown:
+    """Quotes in data (a divergence file's reason, a repr) stay straight, as in the file."""
+    node["support_smartquotes"] = False
+    return node
 
 
 def _skip_reason(result: Any) -> str:
