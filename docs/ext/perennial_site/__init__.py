@@ -27,6 +27,7 @@ from perennial_site import (
     registry,
     schemas,
     targets,
+    wheelcheck,
 )
 
 
@@ -68,6 +69,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     lints.setup(app)
     registry.setup(app)
     schemas.setup(app)
+    wheelcheck.setup(app)
     build.setup(app)
     # after every placeholder is filled in (they make data links)
     app.connect("doctree-resolved", _resolve_links, priority=900)

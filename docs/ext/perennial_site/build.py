@@ -46,6 +46,12 @@ def link(target_doc: str, anchor: str, *children: nodes.Node | str) -> data_link
     return node
 
 
+def site_url(docname: str, path: str) -> str:
+    """The relative URL, from page ``docname``, of a file the build puts at ``path`` under the
+    site's root (a schema, a results file, the wheel check's runtime)."""
+    return "../" * docname.count("/") + path
+
+
 def external(url: str, label: str) -> nodes.reference:
     return nodes.reference(label, label, refuri=url)
 

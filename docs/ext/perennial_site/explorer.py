@@ -28,10 +28,6 @@ INDEX = "cases.json"
 SCRIPT = "explorer.js"
 
 
-def _from_page(docname: str, path: str) -> str:
-    return "../" * docname.count("/") + path
-
-
 def case_index(app: Sphinx) -> dict[str, Any]:
     """What the explorer needs to know of each case, with its page as the builder writes it."""
     site = data.get(app)
@@ -114,12 +110,13 @@ class ExplorerDirective(SphinxDirective):
             "The explorer needs JavaScript. The data it reads: ",
             *build.joined(
                 build.external(
-                    _from_page(self.env.docname, f"{RESULTS}/{impl.name}.json"), f"{impl.name}.json"
+                    build.site_url(self.env.docname, f"{RESULTS}/{impl.name}.json"),
+                    f"{impl.name}.json",
                 )
                 for impl in site.results
             ),
             " and the case index ",
-            build.external(_from_page(self.env.docname, INDEX), INDEX),
+            build.external(build.site_url(self.env.docname, INDEX), INDEX),
             ". The cases, with every answer, are on the pages of ",
             *build.joined(
                 build.link(audience_doc(a), "", title.lower())
