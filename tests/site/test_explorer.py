@@ -48,6 +48,7 @@ def explorer(browser: Any, site_url: str) -> Iterator[Any]:
     """The matrix page with its explorer loaded."""
     from selenium.webdriver.support.ui import WebDriverWait
 
+    severe_messages(browser)  # what earlier pages logged is not this page's
     browser.get(f"{site_url}/{MATRIX}")
     WebDriverWait(browser, 30).until(
         lambda d: d.execute_script(

@@ -23,7 +23,16 @@ import pytest
 
 from conformance.cases import load_cases
 
-from .conftest import ROOT, SCREENSHOTS, screenshot, severe_messages
+from .conftest import (
+    HEIGHT,
+    NARROW,
+    ROOT,
+    SCREENSHOTS,
+    WIDE,
+    screenshot,
+    set_theme,
+    severe_messages,
+)
 from .network import NetworkRecorder
 
 pytestmark = pytest.mark.browser
@@ -62,6 +71,7 @@ def checker(browser: Any, site_url: str) -> Iterator[tuple[Any, NetworkRecorder]
     """The wheel check's page, loaded, with every request of the page and its worker recorded."""
     from selenium.webdriver.support.ui import WebDriverWait
 
+    severe_messages(browser)  # what earlier pages logged is not this page's
     recorder = NetworkRecorder(browser)
     try:
         browser.get(f"{site_url}/{PAGE}")
@@ -159,6 +169,17 @@ def test_a_hostile_wheel_is_refused_in_one_line(
     assert code == 3 and len(output.strip().splitlines()) == 1
     assert "Traceback" not in output
     screenshot(driver, "wheel-check-hostile-1400-light")
+    driver.set_window_size(NARROW, HEIGHT)
+    set_theme(driver, "dark")
+    try:
+        root = driver.find_element("css selector", "#wheel-check")
+        assert driver.execute_script(
+            "return arguments[0].scrollWidth <= arguments[0].clientWidth + 1", root
+        )  # the one line wraps at a phone's width
+        screenshot(driver, "wheel-check-hostile-400-dark", root)
+    finally:
+        set_theme(driver, "light")
+        driver.set_window_size(WIDE, HEIGHT)
     assert off_site(recorder, site_url) == []
 
 
