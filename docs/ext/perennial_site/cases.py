@@ -10,6 +10,7 @@ is ``#case-<id>``, an implementation's answer ``#case-<id>-<name>``.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -223,9 +224,9 @@ def _case(case: Any, results: Sequence[Any]) -> nodes.Node:
 
 
 def _answers(case: Any, results: Sequence[Any]) -> list[nodes.Node]:
-    """A row per implementation that answered; the skips in one line under the table."""
-    rows: list[list[build.Cell]] = []
-    answered, skipped = [], []
+    """A row per distinct answer (the tools that gave it share it); the skips in one line."""
+    groups: dict[str, list[tuple[Any, Any]]] = {}
+    skipped = []
     for impl in results:
         result = result_for(impl, case.id)
         if result is None:
@@ -233,43 +234,48 @@ def _answers(case: Any, results: Sequence[Any]) -> list[nodes.Node]:
         if result.status == "skip":
             skipped.append((impl, result))
             continue
-        answered.append(impl)
-        said = outcome(result)
-        cell: list[nodes.Node] = [case_view.answer(case, result.actual)]
-        if result.status != "pass":
-            misses = mismatches(case.expected, result.actual)
-            if misses:
-                cell.append(
-                    as_written(build.para("Misses: " + "; ".join(misses), classes=["case-misses"]))
-                )
-        if result.divergence:
-            cell.append(
-                as_written(
-                    build.para(
-                        nodes.strong("", "Known divergence: "),
-                        result.divergence,
-                        *(
-                            [build.text(" "), build.external(result.link, result.link)]
-                            if result.link
-                            else []
-                        ),
-                        classes=["case-divergence"],
-                    )
-                )
-            )
-        elif result.link:
-            cell.append(build.para(build.external(result.link, result.link)))
-        rows.append([impl_label(impl), build.badge(said, "case-status"), cell])
+        key = json.dumps([result.status, result.actual, result.divergence, result.link],
+                         sort_keys=True, default=str)  # fmt: skip
+        groups.setdefault(key, []).append((impl, result))
     out: list[nodes.Node] = []
-    if rows:
-        table = build.table(["implementation", "outcome", "answer"], rows, classes=["answers"])
-        body = table.next_node(nodes.tbody)
-        for row, impl in zip(body.children, answered, strict=True):
-            row["ids"].append(impl_anchor(case.id, impl))
-        out.append(table)
+    if groups:
+        rows = [
+            [
+                build.joined(
+                    nodes.inline("", impl_label(i), ids=[impl_anchor(case.id, i)]) for i, _ in group
+                ),
+                build.badge(outcome(group[0][1]), "case-status"),
+                _answer_cell(case, group[0][1]),
+            ]
+            for group in groups.values()
+        ]
+        out.append(build.table(["implementations", "outcome", "answer"], rows, classes=["answers"]))
     if skipped:
         out.append(_skips(case, skipped))
     return out
+
+
+def _answer_cell(case: Any, result: Any) -> list[nodes.Node]:
+    """The answer's fields, what it misses, and the divergence file's reason when it has one."""
+    cell: list[nodes.Node] = [case_view.answer(case, result.actual)]
+    if result.status != "pass":
+        misses = mismatches(case.expected, result.actual)
+        if misses:
+            cell.append(
+                as_written(build.para("Misses: " + "; ".join(misses), classes=["case-misses"]))
+            )
+    link = [build.text(" "), build.external(result.link, result.link)] if result.link else []
+    if result.divergence:
+        reason = build.para(
+            nodes.strong("", "Known divergence: "),
+            result.divergence,
+            *link,
+            classes=["case-divergence"],
+        )
+        cell.append(as_written(reason))
+    elif link:
+        cell.append(build.para(*link[1:]))
+    return cell
 
 
 def _skips(case: Any, skipped: list[tuple[Any, Any]]) -> nodes.paragraph:
