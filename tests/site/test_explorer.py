@@ -197,3 +197,19 @@ def test_a_case_page_shows_fields_not_json(browser: Any, site_url: str) -> None:
         assert wheel in text
     assert "{" not in text  # no JSON object anywhere in the case
     screenshot(browser, "case-fields-1400-light", box)
+
+
+def test_a_link_to_a_case_on_its_old_audience_page_is_forwarded(
+    browser: Any, site_url: str
+) -> None:
+    """Cases were on one page per audience; a link of that form lands on the case's page."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    case = next(
+        c for c in load_cases() if c.audience == "installer" and c.operation == "installer.select"
+    )
+    anchor = "case-" + case.id.replace(".", "-") + "-pip"
+    browser.get(f"{site_url}/docs/generated/cases/installer.html#{anchor}")
+    page = f"/docs/generated/cases/installer/{Path(case.file).stem}.html#{anchor}"
+    WebDriverWait(browser, 20).until(lambda d: d.current_url.endswith(page))
+    assert by_css(browser, f"[id='{anchor}']")[0].is_displayed()
