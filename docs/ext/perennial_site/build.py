@@ -136,6 +136,17 @@ def resolve_links(builder: Any, doctree: nodes.document, fromdoc: str) -> None:
         node["refuri"] = f"{uri}#{anchor}" if anchor else uri or "#"
 
 
+def page_script(app: Any, flag: str, script: str) -> None:
+    """Load ``script`` (a path under ``_static``) only on the pages where a directive set the
+    page metadata ``flag``: the explorer's and the wheel check's scripts serve one page each."""
+
+    def add(app: Any, pagename: str, templatename: str, context: Any, doctree: Any) -> None:
+        if doctree is not None and app.env.metadata.get(pagename, {}).get(flag):
+            app.add_js_file(script, loading_method="defer")
+
+    app.connect("html-page-context", add)
+
+
 class search_entry(nodes.General, nodes.Element):
     """A search-only index entry, made a real one at write time (see :func:`index_entry`)."""
 

@@ -25,6 +25,8 @@ from perennial_site.cases import AUDIENCE_TITLES, audience_doc, case_anchor, cas
 
 RESULTS = "results"
 INDEX = "cases.json"
+FLAG = "perennial_explorer"
+"""Page metadata set by the directive: the page that loads the script."""
 SCRIPT = "explorer.js"
 
 
@@ -125,19 +127,11 @@ class ExplorerDirective(SphinxDirective):
             ".",
             classes=["explorer-sources"],
         )
-        self.env.metadata[self.env.docname]["perennial_explorer"] = True
+        self.env.metadata[self.env.docname][FLAG] = True
         return [summary, explorer]
-
-
-def _add_script(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """The script is loaded by the explorer's page only."""
-    if doctree is not None and app.env.metadata.get(pagename, {}).get("perennial_explorer"):
-        app.add_js_file(SCRIPT, loading_method="defer")
 
 
 def setup(app: Sphinx) -> None:
     app.add_directive("matrix-explorer", ExplorerDirective)
-    app.connect("html-page-context", _add_script)
+    build.page_script(app, FLAG, SCRIPT)
     app.connect("build-finished", publish)

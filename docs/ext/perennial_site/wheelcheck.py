@@ -26,7 +26,6 @@ import tomllib
 import zipfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -40,6 +39,8 @@ logger = logging.getLogger(__name__)
 PYODIDE = "_pyodide"
 WHEELS = "_wheels"
 MANIFEST = "wheels.json"
+FLAG = "perennial_wheel_check"
+"""Page metadata set by the directive: the page that loads the script."""
 SCRIPT = "wheelcheck/page.js"
 RUNTIME_FILES = (
     "pyodide.mjs",
@@ -184,21 +185,13 @@ class WheelCheckDirective(SphinxDirective):
             ".",
             classes=["wheel-check-sources"],
         )
-        self.env.metadata[page]["perennial_wheel_check"] = True
+        self.env.metadata[page][FLAG] = True
         return [root]
-
-
-def _add_script(
-    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any
-) -> None:
-    """The script is loaded by the wheel check's page only."""
-    if doctree is not None and app.env.metadata.get(pagename, {}).get("perennial_wheel_check"):
-        app.add_js_file(SCRIPT, loading_method="defer")
 
 
 def setup(app: Sphinx) -> None:
     app.add_config_value("perennial_pyodide_dir", "", "html", types=[str])
     app.add_directive("wheel-check", WheelCheckDirective)
     app.connect("builder-inited", _start)
-    app.connect("html-page-context", _add_script)
+    build.page_script(app, FLAG, SCRIPT)
     app.connect("build-finished", publish)
