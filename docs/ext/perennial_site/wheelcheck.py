@@ -161,9 +161,13 @@ def publish(app: Sphinx, exception: BaseException | None) -> None:
     cache = Path(app.srcdir) / CACHE
     names = [reference_wheel(Path(app.srcdir), wheels).name]
     for name in DEPENDENCIES:
-        (found,) = sorted(cache.glob(f"{name}-{metadata.version(name)}-*.whl"))[-1:]
-        shutil.copyfile(found, wheels / found.name)
-        names.append(found.name)
+        found = sorted(cache.glob(f"{name}-{metadata.version(name)}-*.whl"))
+        if not found:
+            logger.warning("no wheel of %s %s in %s", name, metadata.version(name), cache,
+                           type="perennial", subtype="wheelcheck")  # fmt: skip
+            return
+        shutil.copyfile(found[-1], wheels / found[-1].name)
+        names.append(found[-1].name)
     (wheels / MANIFEST).write_text(json.dumps({"wheels": names}) + "\n", encoding="utf-8")
 
 
