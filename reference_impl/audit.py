@@ -204,7 +204,7 @@ class _Judgement:
             and len(arches) <= 1
             and (not views or claimed_arches <= {arch})
         )
-        wheel_wide = stack_findings(views) + soname_findings(views, policies)
+        wheel_wide = stack_findings(views, policies) + soname_findings(views, policies)
         errors = [f for f in wheel_wide if f.severity == ERROR]
         findings = arch_findings + wheel_wide
         if not views:

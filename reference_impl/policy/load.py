@@ -147,10 +147,17 @@ class _Reader:
                     "isa_source",
                     "arm_eabi_version",
                     "arm_float_abi",
+                    "default_stack",
+                    "default_stack_source",
                     "source",
                 ]
             )
-            source_keys = {"floor": "floor_source", "identity": "source", "loader": "loader_source"}
+            source_keys = {
+                "floor": "floor_source",
+                "identity": "source",
+                "loader": "loader_source",
+                "default_stack": "default_stack_source",
+            }
             if entry.has("isa_source"):
                 source_keys["isa_levels"] = "isa_source"
             provenance = {fact: entry.text(key) for fact, key in source_keys.items()}
@@ -162,6 +169,11 @@ class _Reader:
             endianness = entry.text("endianness")
             if endianness not in ("little", "big"):
                 raise entry.fail("endianness", f"expected 'little' or 'big', got {endianness!r}")
+            stack = entry.text("default_stack")
+            if stack not in ("executable", "not-executable"):
+                raise entry.fail(
+                    "default_stack", f"expected 'executable' or 'not-executable', got {stack!r}"
+                )
             found[name] = Architecture(
                 name=name,
                 description=entry.text("description"),
@@ -176,6 +188,7 @@ class _Reader:
                 if entry.has("arm_eabi_version")
                 else None,
                 arm_float_abi=entry.optional_text("arm_float_abi"),
+                executable_stack_default=stack == "executable",
                 provenance=provenance,
             )
         for arch in found.values():

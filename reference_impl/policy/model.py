@@ -81,6 +81,9 @@ class Architecture:
     isa_levels: tuple[str, ...] = ()
     arm_eabi_version: int | None = None
     arm_float_abi: str | None = None
+    executable_stack_default: bool = False
+    """Whether glibc's loader gives a file without a PT_GNU_STACK header an executable
+    stack on this architecture (so glibc 2.41+ refuses to dlopen such a library)."""
     provenance: Mapping[str, str] = field(default_factory=dict)
 
 
