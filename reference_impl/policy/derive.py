@@ -103,7 +103,7 @@ def derive(policies: PolicySet, observations: list[Observation], glibc: GlibcVer
     held: list[HeldBack] = []
     rolling_only = []
     for arch in kept:
-        everywhere = _intersection(covering[arch], policies)
+        everywhere = _within(_intersection(covering[arch], policies), glibc, policies)
         _check_extends(parent, arch, everywhere, covering[arch])
         inherited = parent.symbol_versions[arch]
         additions[arch] = _sorted(
@@ -141,6 +141,25 @@ def _intersection(
         family: frozenset.intersection(*(o.versions.get(family, frozenset()) for o in observed))
         for family in policies.families
     }
+
+
+def _within(
+    versions: dict[str, frozenset[str]], glibc: GlibcVersion, policies: PolicySet
+) -> dict[str, frozenset[str]]:
+    """Without GLIBC versions of a release newer than ``glibc`` (where no distribution of
+    exactly that glibc is observed, the newer ones all define them, yet a glibc X.Y system
+    cannot); a named node's release is the family's ``introduced_in``."""
+    family = policies.families.get("GLIBC")
+    introduced = family.introduced_in if family else {}
+
+    def release(version: str) -> tuple[int, ...] | None:
+        if version in introduced:
+            return tuple(introduced[version])
+        parts = version.split(".")
+        return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+    kept = {v for v in versions.get("GLIBC", frozenset()) if (release(v) or ()) <= tuple(glibc)}
+    return {**versions, "GLIBC": frozenset(kept)} if "GLIBC" in versions else versions
 
 
 def _check_extends(

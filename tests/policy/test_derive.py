@@ -68,6 +68,19 @@ def test_derivation_is_the_intersection_over_every_newer_distribution() -> None:
     assert "slackware-current" in derived.rolling
 
 
+def test_derivation_never_allows_a_glibc_version_newer_than_its_own() -> None:
+    # Every observation defines GLIBC_2.43 and the 2.43 marker, which a glibc 2.42 system
+    # cannot have (the marker's release is families.toml's introduced_in): left out.
+    base = _everything_of("manylinux_2_41", "x86_64")
+    glibc = [*base["GLIBC"], "2.42", "2.43", "ABI_GNU2_TLS"]
+    observations = [
+        _observation(name, "x86_64", release, **{**base, "GLIBC": glibc})
+        for name, release in (("fedora-43", "2.42"), ("fedora-44", "2.43"))
+    ]
+    derived = derive(default_policies(), observations, GlibcVersion(2, 42))
+    assert derived.additions["x86_64"] == {"GLIBC": ("2.42",)}
+
+
 def test_derivation_refuses_a_glibc_only_rolling_releases_ship() -> None:
     base = _everything_of("manylinux_2_43", "x86_64")
     observations = [_observation("fedora-rawhide", "x86_64", "2.44", **base)]
