@@ -166,3 +166,12 @@ def test_a_status_must_be_known_and_proposed_is_inherited(policy_copy: Path) -> 
     edit(path, 'status = "maybe"', 'status = "adopted"')
     with pytest.raises(PolicyError, match="must be proposed: it extends manylinux_2_42"):
         load_policies(policy_copy)
+
+
+def test_diff_says_when_the_status_changes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["policy", "diff", "manylinux_2_41", "manylinux_2_42"]) == 0
+    lines = capsys.readouterr()[0].splitlines()
+    assert lines[1] == "- Is proposed, where manylinux_2_41 is adopted."
+    assert "- No longer covers loongarch64." in lines
+    assert main(["policy", "diff", "manylinux_2_42", "manylinux_2_43"]) == 0
+    assert "Is proposed" not in capsys.readouterr()[0]
