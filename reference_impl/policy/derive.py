@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from reference_impl.audit_policy import glibc_release
 from reference_impl.errors import ExitCode, PerennialError
 from reference_impl.policy.diff import version_order
 from reference_impl.policy.model import Baseline, Distribution, GlibcVersion, PolicySet
@@ -151,14 +152,11 @@ def _within(
     cannot); a named node's release is the family's ``introduced_in``."""
     family = policies.families.get("GLIBC")
     introduced = family.introduced_in if family else {}
-
-    def release(version: str) -> tuple[int, ...] | None:
-        if version in introduced:
-            return tuple(introduced[version])
-        parts = version.split(".")
-        return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
-
-    kept = {v for v in versions.get("GLIBC", frozenset()) if (release(v) or ()) <= tuple(glibc)}
+    kept = {
+        v
+        for v in versions.get("GLIBC", frozenset())
+        if (glibc_release(v, introduced) or ()) <= tuple(glibc)
+    }
     return {**versions, "GLIBC": frozenset(kept)} if "GLIBC" in versions else versions
 
 
