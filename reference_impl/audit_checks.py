@@ -254,7 +254,7 @@ def _stack_verdict(
         return ERROR, f"PT_GNU_STACK asks for an executable stack, {_REFUSED}"
     if header is not None:
         return NOTE, None
-    if arch is None:
+    if arch is None or arch.executable_stack_default is None:
         return WARNING, (
             "no PT_GNU_STACK header: the loader applies the architecture's default, an "
             f"executable stack on several architectures, {_REFUSED}"

@@ -152,14 +152,11 @@ class _Reader:
                     "source",
                 ]
             )
-            source_keys = {
-                "floor": "floor_source",
-                "identity": "source",
-                "loader": "loader_source",
-                "default_stack": "default_stack_source",
-            }
+            source_keys = {"floor": "floor_source", "identity": "source", "loader": "loader_source"}
             if entry.has("isa_source"):
                 source_keys["isa_levels"] = "isa_source"
+            if entry.has("default_stack"):
+                source_keys["default_stack"] = "default_stack_source"
             provenance = {fact: entry.text(key) for fact, key in source_keys.items()}
             for fact, source_id in provenance.items():
                 _known_source(entry, source_keys[fact], source_id, sources)
@@ -169,8 +166,8 @@ class _Reader:
             endianness = entry.text("endianness")
             if endianness not in ("little", "big"):
                 raise entry.fail("endianness", f"expected 'little' or 'big', got {endianness!r}")
-            stack = entry.text("default_stack")
-            if stack not in ("executable", "not-executable"):
+            stack = entry.optional_text("default_stack")
+            if stack not in (None, "executable", "not-executable"):
                 raise entry.fail(
                     "default_stack", f"expected 'executable' or 'not-executable', got {stack!r}"
                 )
@@ -188,7 +185,7 @@ class _Reader:
                 if entry.has("arm_eabi_version")
                 else None,
                 arm_float_abi=entry.optional_text("arm_float_abi"),
-                executable_stack_default=stack == "executable",
+                executable_stack_default=None if stack is None else stack == "executable",
                 provenance=provenance,
             )
         for arch in found.values():

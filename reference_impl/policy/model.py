@@ -81,9 +81,11 @@ class Architecture:
     isa_levels: tuple[str, ...] = ()
     arm_eabi_version: int | None = None
     arm_float_abi: str | None = None
-    executable_stack_default: bool = False
+    executable_stack_default: bool | None = None
     """Whether glibc's loader gives a file without a PT_GNU_STACK header an executable
-    stack on this architecture (so glibc 2.41+ refuses to dlopen such a library)."""
+    stack on this architecture (so glibc 2.41+ refuses to dlopen such a library); None when
+    the data does not say (policy data older than the field, which the auditor only warns
+    about)."""
     provenance: Mapping[str, str] = field(default_factory=dict)
 
 

@@ -54,3 +54,16 @@ def test_a_default_stack_must_be_one_of_two_words(tmp_path: Path) -> None:
         PolicyError, match="default_stack: expected 'executable' or 'not-executable'"
     ):
         load_policies(copy)
+
+
+def test_without_the_fact_a_missing_header_only_warns(tmp_path: Path) -> None:
+    # Policy data older than `default_stack` (a git ref `policy review` reads) still loads.
+    copy = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), copy)
+    path = copy / "architectures.toml"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(x for x in lines if not x.startswith("default_stack")))
+    wheel = next((WHEELS / "stack-absent").glob("*.whl"))
+    audit = audit_wheel(wheel, policies=load_policies(copy))
+    assert audit.passed
+    assert [f.severity for f in audit.findings if f.clause == "audit.executable-stack"] == [WARNING]
