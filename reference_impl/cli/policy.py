@@ -11,8 +11,6 @@ from reference_impl.cli import add_command, add_policies_option, policies_from, 
 from reference_impl.errors import ExitCode, PerennialError
 from reference_impl.policy import Baseline, load_policies
 from reference_impl.policy.diff import describe, diff_baselines, version_order
-from reference_impl.policy.targets import caveat_report, load_targets
-from reference_impl.policy.verify import load_observations, verify
 
 
 def register(subparsers: Any) -> None:
@@ -146,6 +144,10 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    # only this action reads the target facts and the observations
+    from reference_impl.policy.targets import caveat_report, load_targets
+    from reference_impl.policy.verify import load_observations, verify
+
     policies = policies_from(args)
     facts = load_targets(policies)  # a broken caveat file is refused before any output
     mismatches, coverage = verify(policies, load_observations(args.evidence, policies))
