@@ -28,6 +28,8 @@ from reference_impl.policy.model import PolicySet
 CACHE_DIR_ENV = "PERENNIAL_CACHE_DIR"
 """Environment variable naming the folder for snapshots (default: the user's cache folder)."""
 
+_KEEP = 16
+"""Snapshots kept per cache folder (the newest): one per policy state recently used."""
 _MAX_FILES = 1000
 _MAX_BYTES = 64 << 20
 """A policy directory larger than this is not digested (the loader will judge it as is)."""
@@ -115,5 +117,14 @@ def _write(path: Path, policies: PolicySet) -> None:
                 temporary.unlink()
                 raise
         os.replace(temporary, path)
+        _prune(path.parent)
     except (OSError, pickle.PicklingError):
         return
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the newest :data:`_KEEP` snapshots (each edit of a policy file makes a
+    new one; the old ones would otherwise pile up)."""
+    snapshots = sorted(folder.glob("policies-*.pickle"), key=lambda p: p.stat().st_mtime_ns)
+    for old in snapshots[:-_KEEP]:
+        old.unlink(missing_ok=True)

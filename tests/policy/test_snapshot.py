@@ -49,6 +49,17 @@ def test_a_changed_policy_file_is_read_again_never_served_stale(
     assert len(list(cache.glob("policies-*.pickle"))) == 2
 
 
+def test_only_the_newest_snapshots_are_kept(
+    policy_copy: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("reference_impl.policy.snapshot._KEEP", 2)
+    for n in range(4):
+        edit(policy_copy / "sources.toml", "\n", f"\n# edit {n}\n")
+        cached_load(policy_copy, load_policies)
+    assert len(list(cache.glob("policies-*.pickle"))) == 2
+    assert cached_load(policy_copy, _never).directory == policy_copy
+
+
 def test_a_damaged_snapshot_is_ignored_and_replaced(policy_copy: Path, cache: Path) -> None:
     expected = cached_load(policy_copy, load_policies)
     (snapshot,) = cache.glob("policies-*.pickle")
