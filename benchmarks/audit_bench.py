@@ -8,6 +8,7 @@ floor (only decompressing each wheel's ELF members), and prints both verdicts si
     .venv/bin/python benchmarks/audit_bench.py --verdicts   # verdicts only, no timing
     .venv/bin/python benchmarks/audit_bench.py --startup    # start-up on the smallest wheel
     .venv/bin/python benchmarks/audit_bench.py --inflate    # zlib, zlib-ng, isal on ELF members
+    .venv/bin/python benchmarks/audit_bench.py --markdown out.json  # README tables of a run
 """
 
 from __future__ import annotations
@@ -287,6 +288,42 @@ def agreement(rows: list[dict[str, Any]]) -> dict[str, list[int]]:
     return per_arch
 
 
+def markdown(report: dict[str, Any]) -> None:
+    """The tables of ``benchmarks/README.md``, from one run's ``--json`` file."""
+    print(
+        "| wheel | arch | MB | floor s | in process s | `perennial audit` s | `auditwheel show` s"
+        " | speed-up | ours MB | auditwheel MB | ours: best baseline (earliest glibc) | auditwheel"
+        " | same |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|")
+    for r in report["wheels"]:
+        name = "-".join(r["wheel"].split("-")[:2])
+        print(
+            f"| {name} | {r['arch']} | {r['mb']:.2f} | {r['floor_s']:.2f}"
+            f" | {r['ours_in_process_s']:.2f} | {r['ours_s']:.2f} | {r['auditwheel_s']:.2f}"
+            f" | {r['auditwheel_s'] / r['ours_s']:.1f}x | {r['ours_peak_mb']:.1f}"
+            f" | {r['auditwheel_peak_mb']:.1f} | {r['ours']} | {r['auditwheel']}"
+            f" | {'yes' if agree(r['ours'], r['auditwheel']) else '**no**'} |"
+        )
+    t = report["totals"]
+    aw = t["auditwheel_s"]
+    print(
+        f"| **total** | | | **{t['floor_s']:.1f}** | **{t['ours_in_process_s']:.1f}**"
+        f" | **{t['ours_s']:.1f}** | **{aw:.1f}** | | | | | | |"
+    )
+    print()
+    print(f"| | time | auditwheel ({aw:.1f} s, one call per wheel) divided by it |")
+    print("|---|---:|---:|")
+    for label, key in (
+        ("the floor: inflating every ELF member with zlib, in process", "floor_s"),
+        ("`audit_wheel` on every wheel, in process", "ours_in_process_s"),
+        ("`perennial audit`, one call per wheel", "ours_s"),
+        ("`perennial audit` over the corpus, one call", "folder_s"),
+        ("the same with `--jobs 2`", "folder_jobs2_s"),
+    ):
+        print(f"| {label} | {t[key]:.1f} s | {aw / t[key]:.1f}x |")
+
+
 def compile_bytecode() -> None:
     """Compile our modules once, as pip does for the peers it installs.
 
@@ -311,7 +348,11 @@ def main() -> int:
     )
     parser.add_argument("--startup", action="store_true", help="only measure start-up")
     parser.add_argument("--inflate", action="store_true", help="only compare deflate backends")
+    parser.add_argument("--markdown", type=Path, help="print the README tables of a --json run")
     args = parser.parse_args()
+    if args.markdown:
+        markdown(json.loads(args.markdown.read_text()))
+        return 0
     if not args.no_download:
         download(args.cache)
     compile_bytecode()
