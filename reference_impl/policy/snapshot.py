@@ -14,10 +14,10 @@ broken policy directory fails in the loader exactly as before and leaves no snap
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,11 +51,22 @@ def cached_load(directory: Path, load: Callable[[Path], PolicySet]) -> PolicySet
 
 
 def _digest(directory: Path) -> str | None:
-    """SHA-256 of the directory's files (names and bytes) and of what turns them into a
-    :class:`PolicySet` (this package's source, perennial's and Python's versions); None
-    when the directory cannot be read whole within the bounds."""
-    digest = hashlib.sha256(f"{__version__}\0{sys.hexversion}\0{pickle.HIGHEST_PROTOCOL}".encode())
-    digest.update(f"\0{directory}\0{os.path.abspath(directory)}".encode(errors="surrogateescape"))
+    """A digest of the directory's files (names, sizes and bytes) and of what turns them into
+    a :class:`PolicySet` (this package's source, perennial's and Python's versions); None
+    when the directory cannot be read whole within the bounds.
+
+    Two checksums of one stream (CRC-32 and Adler-32, with its length), not a cryptographic
+    hash: they only have to notice an edit, and hashlib would load OpenSSL (3.7 MB and 3 ms
+    of every start). Whoever could forge a collision could write the cache file itself.
+    """
+    crc = adler = length = 0
+
+    def add(data: bytes) -> None:
+        nonlocal crc, adler, length
+        crc, adler, length = zlib.crc32(data, crc), zlib.adler32(data, adler), length + len(data)
+
+    add(f"{__version__}\0{sys.hexversion}\0{pickle.HIGHEST_PROTOCOL}".encode())
+    add(f"\0{directory}\0{os.path.abspath(directory)}".encode(errors="surrogateescape"))
     code = Path(__file__).parent
     try:
         files = [code / name for name in sorted(os.listdir(code)) if name.endswith(".py")]
@@ -68,11 +79,11 @@ def _digest(directory: Path) -> str | None:
         for path in files:
             data = read_regular(path, _MAX_BYTES - total)
             total += len(data)
-            digest.update(f"\0{path}\0{len(data)}\0".encode(errors="surrogateescape"))
-            digest.update(data)
+            add(f"\0{path}\0{len(data)}\0".encode(errors="surrogateescape"))
+            add(data)
     except (OSError, ValueError):
         return None
-    return digest.hexdigest()
+    return f"{crc:08x}{adler:08x}{length:x}"
 
 
 def _raise(error: OSError) -> None:
