@@ -220,6 +220,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _derive(args: argparse.Namespace) -> int:
+    from reference_impl.policy.verify import load_observations  # only verify and derive read them
+
     policies = policies_from(args)
     try:
         glibc = GlibcVersion.parse(args.glibc, "--glibc")
