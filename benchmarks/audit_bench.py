@@ -6,21 +6,30 @@ floor (only decompressing each wheel's ELF members), and prints both verdicts si
 
     .venv/bin/python benchmarks/audit_bench.py [--cache DIR] [--only SUBSTRING] [--json OUT]
     .venv/bin/python benchmarks/audit_bench.py --verdicts   # verdicts only, no timing
+    .venv/bin/python benchmarks/audit_bench.py --startup    # start-up on the smallest wheel
+    .venv/bin/python benchmarks/audit_bench.py --inflate    # zlib, zlib-ng, isal on ELF members
+    .venv/bin/python benchmarks/audit_bench.py --markdown out.json  # README tables of a run
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import json
+import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = REPO / ".venv" / "bin"
@@ -157,23 +166,162 @@ def compare_verdicts(wheels: list[Path]) -> int:
     """Our verdict beside ``auditwheel show``'s, wheel by wheel, and the agreement per
     architecture. Exit 1 if we refuse a wheel that auditwheel reads."""
     print(f"{'wheel':70} {'arch':8} {'ours':34} auditwheel")
-    per_arch: dict[str, list[int]] = {}
+    rows = []
     refused = []
     for wheel in wheels:
         mine = ours(timed([str(VENV_BIN / "perennial"), "audit", "--json", str(wheel)]))
         aw = theirs(timed([str(VENV_BIN / "auditwheel"), "show", "--json", str(wheel)]))
-        same = agree(mine, aw)
         if mine.startswith("error") and not aw.startswith("error"):
             refused.append(wheel.name)
-        counts = per_arch.setdefault(architecture(wheel), [0, 0])
-        counts[0] += same
-        counts[1] += 1
-        mark = "" if same else "  DIFFERENT"
+        rows.append({"arch": architecture(wheel), "ours": mine, "auditwheel": aw})
+        mark = "" if agree(mine, aw) else "  DIFFERENT"
         print(f"{wheel.name[:70]:70} {architecture(wheel):8} {mine:34} {aw}{mark}", flush=True)
-    for arch, (agreeing, total) in sorted(per_arch.items()):
+    for arch, (agreeing, total) in sorted(agreement(rows).items()):
         print(f"{arch:8} {total:3} wheels, {agreeing:3} agree with auditwheel")
     print(f"refused by us although auditwheel reads them: {len(refused)} {refused}")
     return 1 if refused else 0
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes): other jobs share its two cores."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def wall(command: list[str], runs: int) -> dict[str, float]:
+    """Best and median wall milliseconds of ``runs`` runs of a short command (after one run
+    to warm the page cache and the policy snapshot)."""
+    subprocess.run(command, capture_output=True, check=False)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=False)
+        times.append((time.perf_counter() - start) * 1000)
+    return {"min_ms": round(min(times), 1), "median_ms": round(statistics.median(times), 1)}
+
+
+def installed_copy(folder: Path) -> Path:
+    """A plain (non-editable) install of this checkout in a fresh venv: its ``perennial``."""
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+    pip = [str(folder / "bin" / "python"), "-m", "pip", "install", "-q", str(REPO)]
+    subprocess.run(pip, check=True, capture_output=True)
+    return folder / "bin" / "perennial"
+
+
+def startup(wheels: list[Path], runs: int = 20) -> dict[str, object]:
+    """``perennial audit --json`` on the smallest wheel beside ``python -c pass``, as the
+    README installs it (editable) and as a plain install, and ``auditwheel show``."""
+    tiny = min(wheels, key=lambda w: w.stat().st_size)
+    found: dict[str, object] = {"wheel": tiny.name, "load_before": load()}
+    with tempfile.TemporaryDirectory() as folder:
+        plain = installed_copy(Path(folder) / "venv")
+        commands = {
+            "python -c pass": [str(VENV_BIN / "python"), "-c", "pass"],
+            "perennial audit (editable, .venv)": [str(VENV_BIN / "perennial"), "audit", "--json"],
+            "perennial audit (plain install)": [str(plain), "audit", "--json"],
+            "auditwheel show": [str(VENV_BIN / "auditwheel"), "show", "--json"],
+        }
+        for label, command in commands.items():
+            if label != "python -c pass":
+                command.append(str(tiny))
+            found[label] = wall(command, runs)
+            print(f"  {label:36} {found[label]}", flush=True)
+    found["load_after"] = load()
+    return found
+
+
+def _elf_members(wheel: Path) -> list[tuple[bytes, int]]:
+    """The raw deflate data and inflated size of each ELF member of a wheel."""
+    members = []
+    with zipfile.ZipFile(wheel) as archive:
+        for info in archive.infolist():
+            if info.compress_type != zipfile.ZIP_DEFLATED:
+                continue
+            with archive.open(info) as stream:
+                if stream.read(4) != b"\x7fELF":
+                    continue
+            assert archive.fp is not None
+            archive.fp.seek(info.header_offset + 26)
+            names = archive.fp.read(4)
+            skip = int.from_bytes(names[:2], "little") + int.from_bytes(names[2:], "little")
+            archive.fp.seek(info.header_offset + 30 + skip)
+            members.append((archive.fp.read(info.compress_size), info.file_size))
+    return members
+
+
+def _inflate_all(decompressobj: Callable[[int], object], members: list[tuple[bytes, int]]) -> None:
+    """Inflate every member in 256 KiB pieces, as ``reference_impl.wheelfile`` reads them."""
+    for raw, size in members:
+        stream: Any = decompressobj(-15)
+        out = 0
+        for at in range(0, len(raw), 1 << 18):
+            out += len(stream.decompress(raw[at : at + (1 << 18)], 1 << 18))
+            while stream.unconsumed_tail:
+                out += len(stream.decompress(stream.unconsumed_tail, 1 << 18))
+        assert out == size, "a backend inflated a member to another size"
+
+
+def inflate_backends(wheels: list[Path]) -> dict[str, float]:
+    """CPU seconds each installed deflate backend takes over the corpus's ELF members."""
+    backends: dict[str, Callable[[int], object]] = {"zlib": zlib.decompressobj}
+    for label, module in (("zlib-ng", "zlib_ng.zlib_ng"), ("isal", "isal.isal_zlib")):
+        with contextlib.suppress(ImportError):
+            backends[label] = importlib.import_module(module).decompressobj
+    totals = dict.fromkeys(backends, 0.0)
+    for wheel in wheels:
+        members = _elf_members(wheel)
+        for label, decompressobj in backends.items():
+            start = time.process_time()
+            _inflate_all(decompressobj, members)
+            totals[label] += time.process_time() - start
+    for label, seconds in totals.items():
+        print(f"  {label:8} {seconds:6.2f} s  ({totals['zlib'] / seconds:.2f}x zlib's speed)")
+    return {label: round(seconds, 2) for label, seconds in totals.items()}
+
+
+def agreement(rows: list[dict[str, Any]]) -> dict[str, list[int]]:
+    """Per architecture: wheels that get auditwheel's verdict, and wheels."""
+    per_arch: dict[str, list[int]] = {}
+    for row in rows:
+        counts = per_arch.setdefault(row["arch"], [0, 0])
+        counts[0] += agree(row["ours"], row["auditwheel"])
+        counts[1] += 1
+    return per_arch
+
+
+def markdown(report: dict[str, Any]) -> None:
+    """The tables of ``benchmarks/README.md``, from one run's ``--json`` file."""
+    print(
+        "| wheel | arch | MB | floor s | in process s | `perennial audit` s | `auditwheel show` s"
+        " | speed-up | ours MB | auditwheel MB | ours: best baseline (earliest glibc) | auditwheel"
+        " | same |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|")
+    for r in report["wheels"]:
+        name = "-".join(r["wheel"].split("-")[:2])
+        print(
+            f"| {name} | {r['arch']} | {r['mb']:.2f} | {r['floor_s']:.2f}"
+            f" | {r['ours_in_process_s']:.2f} | {r['ours_s']:.2f} | {r['auditwheel_s']:.2f}"
+            f" | {r['auditwheel_s'] / r['ours_s']:.1f}x | {r['ours_peak_mb']:.1f}"
+            f" | {r['auditwheel_peak_mb']:.1f} | {r['ours']} | {r['auditwheel']}"
+            f" | {'yes' if agree(r['ours'], r['auditwheel']) else '**no**'} |"
+        )
+    t = report["totals"]
+    aw = t["auditwheel_s"]
+    print(
+        f"| **total** | | | **{t['floor_s']:.1f}** | **{t['ours_in_process_s']:.1f}**"
+        f" | **{t['ours_s']:.1f}** | **{aw:.1f}** | | | | | | |"
+    )
+    print()
+    print(f"| | time | auditwheel ({aw:.1f} s, one call per wheel) divided by it |")
+    print("|---|---:|---:|")
+    for label, key in (
+        ("the floor: inflating every ELF member with zlib, in process", "floor_s"),
+        ("`audit_wheel` on every wheel, in process", "ours_in_process_s"),
+        ("`perennial audit`, one call per wheel", "ours_s"),
+        ("`perennial audit` over the corpus, one call", "folder_s"),
+        ("the same with `--jobs 2`", "folder_jobs2_s"),
+    ):
+        print(f"| {label} | {t[key]:.1f} s | {aw / t[key]:.1f}x |")
 
 
 def compile_bytecode() -> None:
@@ -198,7 +346,13 @@ def main() -> int:
     parser.add_argument(
         "--verdicts", action="store_true", help="only compare verdicts with auditwheel's"
     )
+    parser.add_argument("--startup", action="store_true", help="only measure start-up")
+    parser.add_argument("--inflate", action="store_true", help="only compare deflate backends")
+    parser.add_argument("--markdown", type=Path, help="print the README tables of a --json run")
     args = parser.parse_args()
+    if args.markdown:
+        markdown(json.loads(args.markdown.read_text()))
+        return 0
     if not args.no_download:
         download(args.cache)
     compile_bytecode()
@@ -208,6 +362,26 @@ def main() -> int:
     )
     if args.verdicts:
         return compare_verdicts(wheels)
+    report: dict[str, Any] = {"load_before": load()}
+    print(f"load average before: {report['load_before']}")
+    if not args.inflate:
+        print("start-up, wall ms (best, median of 20):")
+        report["startup"] = startup(wheels)
+    if not args.startup:
+        print("inflating every ELF member of the corpus, CPU s:")
+        report["inflate"] = inflate_backends(wheels)
+    if not (args.startup or args.inflate):
+        report["wheels"] = rows = per_wheel(wheels)
+        report["totals"] = totals(rows, wheels)
+    report["load_after"] = load()
+    print(f"load average after: {report['load_after']}")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def per_wheel(wheels: list[Path]) -> list[dict[str, Any]]:
+    """Floor, in-process audit, both commands and both verdicts, wheel by wheel."""
     rows = []
     header = f"{'wheel':58} {'MB':>6} {'floor':>6} {'in-pr':>6} {'ours':>6} {'aw':>7} {'x':>5} {'oursMB':>6} {'awMB':>6}  verdicts (ours | auditwheel)"  # noqa: E501
     print(header)
@@ -219,7 +393,8 @@ def main() -> int:
         aw = timed([str(VENV_BIN / "auditwheel"), "show", "--json", str(wheel)])
         row = {
             "wheel": wheel.name,
-            "mb": round(size, 1),
+            "arch": architecture(wheel),
+            "mb": round(size, 2),
             "floor_s": round(base, 3),
             "ours_in_process_s": round(inside, 3),
             "ours_s": round(mine.seconds, 3),
@@ -231,41 +406,50 @@ def main() -> int:
         }
         rows.append(row)
         print(
-            f"{wheel.name[:58]:58} {size:6.1f} {base:6.2f} {inside:6.2f} {mine.seconds:6.2f}"
+            f"{wheel.name[:58]:58} {size:6.2f} {base:6.2f} {inside:6.2f} {mine.seconds:6.2f}"
             f" {aw.seconds:7.2f}"
-            f" {aw.seconds / mine.seconds:5.1f} {row['ours_peak_mb']:6.0f}"
-            f" {row['auditwheel_peak_mb']:6.0f}  {row['ours']} | {row['auditwheel']}"
+            f" {aw.seconds / mine.seconds:5.1f} {row['ours_peak_mb']:6.1f}"
+            f" {row['auditwheel_peak_mb']:6.1f}  {row['ours']} | {row['auditwheel']}"
             f"{'' if agree(row['ours'], row['auditwheel']) else '  DIFFERENT'}",
             flush=True,
         )
-    total_ours = sum(r["ours_s"] for r in rows)
-    total_aw = sum(r["auditwheel_s"] for r in rows)
-    print(
-        f"total, one invocation per wheel: ours {total_ours:.1f} s, auditwheel {total_aw:.1f} s,"
-        f" ratio {total_aw / total_ours:.1f}x"
-    )
-    for r in rows:
-        if r["mb"] > 10:
-            print(
-                f"  floor ratio {r['ours_in_process_s'] / r['floor_s']:.2f} in process,"
-                f" {r['ours_s'] / r['floor_s']:.2f} as a command  {r['wheel']}"
-            )
-    print(
-        f"peak memory: ours max {max(r['ours_peak_mb'] for r in rows):.0f} MB,"
-        f" auditwheel max {max(r['auditwheel_peak_mb'] for r in rows):.0f} MB"
-    )
+    return rows
+
+
+def totals(rows: list[dict[str, Any]], wheels: list[Path]) -> dict[str, Any]:
+    """The sums against the targets, memory where ours is above, agreement per architecture."""
+    total: dict[str, Any] = {
+        key: round(sum(r[key] for r in rows), 2)
+        for key in ("floor_s", "ours_in_process_s", "ours_s", "auditwheel_s")
+    }
     # One invocation over the whole corpus, as a user would run it (one interpreter start-up).
     paths = [str(w) for w in wheels]
     whole = timed([str(VENV_BIN / "perennial"), "audit", "--json", *paths])
     jobs2 = timed([str(VENV_BIN / "perennial"), "audit", "--json", "--jobs", "2", *paths])
+    total["folder_s"], total["folder_jobs2_s"] = round(whole.seconds, 2), round(jobs2.seconds, 2)
+    total["folder_peak_mb"] = round(whole.peak_kb / 1024, 1)
+    aw = total["auditwheel_s"]
     print(
-        f"one invocation over the corpus: {whole.seconds:.1f} s ({total_aw / whole.seconds:.1f}x),"
-        f" --jobs 2: {jobs2.seconds:.1f} s ({total_aw / jobs2.seconds:.1f}x),"
-        f" peak {whole.peak_kb / 1024:.0f} MB"
+        f"total: floor {total['floor_s']} s, in process {total['ours_in_process_s']} s,"
+        f" one call per wheel {total['ours_s']} s ({aw / total['ours_s']:.1f}x),"
+        f" auditwheel {aw} s"
     )
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=2))
-    return 0
+    print(
+        f"one call over the corpus: {whole.seconds:.1f} s ({aw / whole.seconds:.1f}x),"
+        f" --jobs 2: {jobs2.seconds:.1f} s ({aw / jobs2.seconds:.1f}x),"
+        f" peak {total['folder_peak_mb']} MB"
+    )
+    above = [r for r in rows if r["ours_peak_mb"] > r["auditwheel_peak_mb"]]
+    total["memory_above_auditwheel"] = {
+        r["wheel"]: round(r["ours_peak_mb"] - r["auditwheel_peak_mb"], 1) for r in above
+    }
+    print(f"peak memory above auditwheel's on {len(above)} of {len(rows)} wheels:")
+    for wheel, by in total["memory_above_auditwheel"].items():
+        print(f"  +{by} MB  {wheel}")
+    total["agreement"] = agreement(rows)
+    for arch, (agreeing, count) in sorted(total["agreement"].items()):
+        print(f"  {arch:8} {count:3} wheels, {agreeing:3} get auditwheel's verdict")
+    return total
 
 
 if __name__ == "__main__":

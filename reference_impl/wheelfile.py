@@ -30,6 +30,8 @@ from packaging.version import InvalidVersion, Version
 
 from reference_impl.errors import WheelError, os_cause
 from reference_impl.files import NotRegularFileError, open_regular
+from reference_impl.inflate import ERRORS as INFLATE_ERRORS
+from reference_impl.inflate import raw_deflate
 
 MAX_MEMBER_BYTES = 4 << 30
 """The most one member may declare when decompressed (4 GiB); larger is refused as absurd."""
@@ -315,7 +317,7 @@ class _MemberStream(io.RawIOBase):
         self._raw_left = self._info.compress_size
         self._raw_at = self._start
         self._out_left = self._info.file_size
-        self._zlib = zlib.decompressobj(-15) if self._info.compress_type else None
+        self._zlib = raw_deflate() if self._info.compress_type else None
         self._pending = b""
         self._pos = 0
         return 0
@@ -365,7 +367,7 @@ class _MemberStream(io.RawIOBase):
         assert self._zlib is not None
         try:
             return self._zlib.decompress(raw, _OUT_CHUNK)
-        except zlib.error as error:
+        except INFLATE_ERRORS as error:
             raise _unreadable(self._display, self._label, self._info.compress_type, error) from None
 
 

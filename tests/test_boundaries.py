@@ -1,5 +1,6 @@
 """The design's import boundaries, checked on the source: reference_impl needs only the
-standard library, packaging and pyelftools, and never the suite or the site."""
+standard library, packaging and pyelftools (and zlib-ng where it is installed), and never the
+suite or the site."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
-ALLOWED_THIRD_PARTY = {"packaging", "elftools"}
+ALLOWED_THIRD_PARTY = {"packaging", "elftools", "zlib_ng"}
+"""zlib_ng: a faster build of zlib's own inflate, optional (reference_impl/inflate.py falls
+back to the standard library's zlib where it has no wheel)."""
 
 
 def imported_top_level_names(package: Path) -> dict[str, set[str]]:

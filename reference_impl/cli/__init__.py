@@ -14,12 +14,14 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from reference_impl import __version__
 from reference_impl.display import shown
 from reference_impl.errors import ExitCode, PerennialError
-from reference_impl.policy import PolicySet, default_policies, load_policies
+
+if TYPE_CHECKING:
+    from reference_impl.policy import PolicySet
 
 BUILTIN_COMMANDS: dict[str, str] = {
     "policy": "policy",
@@ -42,8 +44,11 @@ def _registrars(command: str | None = None) -> list[Register]:
     """The registrars to run: only the named built-in command's, or every one and plugins.
 
     Importing one command module instead of all of them (and skipping the entry-point scan)
-    is most of a short command's start-up time and memory.
+    is most of a short command's start-up time and memory. ``--version`` needs none: it is
+    answered as soon as argparse meets it.
     """
+    if command == "--version":
+        return []
     names = (
         [BUILTIN_COMMANDS[command]] if command in BUILTIN_COMMANDS else BUILTIN_COMMANDS.values()
     )
@@ -124,6 +129,8 @@ def add_policies_option(parser: Any) -> None:
 
 def policies_from(args: Any) -> PolicySet:
     """The policy data ``--policies`` names, or the shipped data without it."""
+    from reference_impl.policy import default_policies, load_policies  # not for --help
+
     return load_policies(args.policies) if args.policies else default_policies()
 
 

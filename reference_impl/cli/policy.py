@@ -13,8 +13,6 @@ from reference_impl.errors import ExitCode, PerennialError
 from reference_impl.policy import Baseline, GlibcVersion, load_policies
 from reference_impl.policy.derive import derive, render, review_proposed
 from reference_impl.policy.diff import describe, diff_baselines, version_order
-from reference_impl.policy.targets import caveat_report, load_targets
-from reference_impl.policy.verify import load_observations, verify
 
 PROPOSED_NOTE = (
     "status: PROPOSED (derived from evidence that rolling releases still constrain; "
@@ -179,6 +177,10 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    # only this action reads the target facts and the observations
+    from reference_impl.policy.targets import caveat_report, load_targets
+    from reference_impl.policy.verify import load_observations, verify
+
     policies = policies_from(args)
     facts = load_targets(policies)  # a broken caveat file is refused before any output
     observations = load_observations(args.evidence, policies)
@@ -218,6 +220,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _derive(args: argparse.Namespace) -> int:
+    from reference_impl.policy.verify import load_observations  # only verify and derive read them
+
     policies = policies_from(args)
     try:
         glibc = GlibcVersion.parse(args.glibc, "--glibc")

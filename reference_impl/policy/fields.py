@@ -7,7 +7,6 @@ Every check the schema needs (required keys, types, unknown keys) goes through
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,8 @@ MAX_POLICY_FILE = 16 << 20
 def read_toml(path: Path, shown_as: str) -> dict[str, Any]:
     """Parse a TOML file; anything wrong with it (unreadable, not UTF-8, not TOML, nested
     beyond the parser's reach) becomes one PolicyError line naming the file."""
+    import tomllib  # only when the policy snapshot is missing or stale (5% of a start-up)
+
     try:
         text = read_regular(path, MAX_POLICY_FILE).decode("utf-8")
         return tomllib.loads(text)

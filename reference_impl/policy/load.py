@@ -26,6 +26,7 @@ from reference_impl.policy.model import (
     PolicySet,
     Source,
 )
+from reference_impl.policy.snapshot import cached_load
 from reference_impl.policy.validate import check_supersets
 
 POLICY_DIR_ENV = "PERENNIAL_POLICY_DIR"
@@ -59,8 +60,9 @@ def default_policy_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def default_policies() -> PolicySet:
-    """The policy data this installation ships (loaded once per process)."""
-    return load_policies(default_policy_dir())
+    """The policy data this installation ships (loaded once per process, from the snapshot
+    of these very files when there is one)."""
+    return cached_load(default_policy_dir(), load_policies)
 
 
 def load_policies(directory: Path) -> PolicySet:
