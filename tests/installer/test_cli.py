@@ -412,3 +412,23 @@ def test_the_error_line_of_main_escapes_a_hostile_file_name(
     _one_line_error(err)
     _honest(err)
     assert "pol" + "x\\n\\x1b[31mperennial: forged\\u202e" in err
+
+
+def test_audit_help_documents_the_not_judged_answer_it_gives(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``audit --help`` names NOT JUDGED beside OK and FAIL with its exit code, and a
+    musllinux wheel gets exactly that answer."""
+    with pytest.raises(SystemExit):
+        main(["audit", "--help"])
+    help_text = capsys.readouterr().out
+    not_judged = next(line for line in help_text.splitlines() if "NOT JUDGED" in line)
+    assert "musllinux" in not_judged and "exit codes:" in help_text
+    assert "exit 1" in help_text[help_text.index("NOT JUDGED") : help_text.index("exit codes:")]
+    wheel = (
+        Path(__file__).resolve().parents[2]
+        / "conformance/fixtures/wheels/musllinux-glibc-elf"
+        / "muslglibc-1.0-cp312-cp312-musllinux_1_2_x86_64.whl"
+    )
+    code, out, _ = _run(capsys, "audit", str(wheel))
+    assert code == 1 and out.splitlines()[0].endswith(": NOT JUDGED")
