@@ -22,6 +22,9 @@ def test_a_fixed_seed_slice_finds_no_traceback_limit_or_messy_answer() -> None:
     assert report.total() == sum(SLICE.values())
     assert report.total("clean-error") and report.total("verdict")
     assert not report.failures, "\n".join(summary(report))
+    assert sum(report.exit_codes.values()) == report.total()
+    assert {code for _, code in report.exit_codes} <= {0, 1, 2, 3, 4}
+    assert report.exit_codes["policy", 4], "a damaged policy file is exit 4"
 
 
 def test_a_case_is_the_same_whenever_it_is_built(tmp_path: Path) -> None:
