@@ -184,7 +184,7 @@ class SafeWheel:
                 wheel_tags.extend(parse_tag(line.strip()))
             except ValueError:
                 raise WheelError(
-                    self.display, f"{wheel_name}: malformed Tag line {line!r}"
+                    self.display, f"{wheel_name}: malformed Tag line '{line.strip()}'"
                 ) from None
         return WheelMetadata(filename, str(name), str(version), tags, tuple(wheel_tags), dist_info)
 
@@ -199,7 +199,7 @@ class SafeWheel:
             problem = _short(error)
         else:
             if zlib.crc32(data) != self._crc[name]:
-                problem = f"Bad CRC-32 for file {name!r}"
+                problem = "its content does not match its CRC-32"
         if problem:
             raise WheelError(self.display, f"member {name}: cannot be read ({problem})")
         return data
@@ -565,9 +565,9 @@ def _check_name(name: str, display: str) -> None:
         or ".." in parts
         or (len(name) > 1 and name[1] == ":")
     ):
-        raise WheelError(display, f"unsafe member name {name!r}")
+        raise WheelError(display, f"unsafe member name '{name}'")
     if posixpath.normpath(name).startswith(".."):
-        raise WheelError(display, f"unsafe member name {name!r}")
+        raise WheelError(display, f"unsafe member name '{name}'")
 
 
 def _check_layout(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from reference_impl.display import shown
 from reference_impl.errors import WheelError
 from reference_impl.wheelfile import SafeWheel
 
@@ -85,7 +86,7 @@ def _stored_wheel_file(tmp_path: Path, old: bytes, new: bytes) -> Path:
 
 def test_wheel_file_with_a_wrong_crc_is_refused(tmp_path: Path) -> None:
     path = _stored_wheel_file(tmp_path, b"Tag: py3", b"Tag: py2")
-    with SafeWheel(path) as wheel, pytest.raises(WheelError, match="Bad CRC-32"):
+    with SafeWheel(path) as wheel, pytest.raises(WheelError, match="does not match its CRC-32"):
         wheel.metadata(path.name)
 
 
@@ -226,3 +227,19 @@ def test_a_system_error_names_its_cause() -> None:
     file that refuses to seek to its end."""
     with pytest.raises(WheelError, match=r"its end cannot be found \(seeking there: .*\(EINVAL\)"):
         SafeWheel("/proc/self/mem")
+
+
+def test_an_unsafe_member_name_is_quoted_as_it_is_and_escaped_once_when_printed(
+    tmp_path: Path,
+) -> None:
+    """The error carries the name raw (JSON escapes it, text output escapes it once through
+    display.shown), so an escape in it reads ``\\x1b`` and not ``\\\\x1b``."""
+    name = "../\x1b[31m\nx.so"
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("demo-1.0.dist-info/WHEEL", WHEEL_TEXT)
+        archive.writestr(name, b"\x7fELF")
+    with pytest.raises(WheelError) as caught, SafeWheel(path) as wheel:
+        wheel.metadata(path.name)
+    assert f"unsafe member name '{name}'" in str(caught.value)
+    assert "unsafe member name '../\\x1b[31m\\nx.so'" in shown(str(caught.value))
