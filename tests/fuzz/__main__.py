@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .campaign import Progress, Report, replay, run_campaign, summary
+from .campaign import Progress, Report, failure_line, replay, run_campaign, summary
 from .cases import FAMILIES
 
 DEFAULT_COUNTS = {"elf": 5000, "zip": 3500, "policy": 1500, "tags": 2000}
@@ -61,15 +61,19 @@ def main() -> int:
 
 
 def _progress_lines(every: int = 1000) -> Progress:
-    """A line on stderr every ``every`` cases, so a long campaign shows where it is."""
-    last = 0
+    """A line on stderr every ``every`` cases, and each failure as soon as it is seen, so a
+    long campaign shows where it is and what it found."""
+    last = printed = 0
 
     def progress(report: Report, planned: int) -> None:
-        nonlocal last
+        nonlocal last, printed
+        for outcome in report.failures[printed:]:
+            print(failure_line(outcome), file=sys.stderr)
+        printed = len(report.failures)
         done = report.total()
         if done - last >= every or done == planned:
             last = done
-            print(f"{done}/{planned} cases, {len(report.failures)} failures", file=sys.stderr)
+            print(f"{done}/{planned} cases, {printed} failures", file=sys.stderr)
 
     return progress
 

@@ -184,5 +184,10 @@ def summary(report: Report) -> list[str]:
     most = report.largest >> 20
     lines.append(f"slowest run {report.slowest:.2f} s of CPU; most memory a run added {most} MB")
     for outcome in report.failures:
-        lines.append(f"{outcome.kind}: {outcome.family}:{outcome.index}: {outcome.detail}")
+        lines.append(failure_line(outcome))
     return lines
+
+
+def failure_line(outcome: Outcome) -> str:
+    """One failure: its class, the case to replay (``--replay FAMILY:INDEX``) and why."""
+    return f"{outcome.kind}: {outcome.family}:{outcome.index}: {outcome.detail}"
