@@ -8,6 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
+NPM_STAMP := node_modules/.installed
+
 .PHONY: site test lint browser-deps example-deps clean fuzz
 
 $(STAMP): pyproject.toml
@@ -17,8 +19,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## site: build the documentation site into _build/html, warnings are errors
-site: $(STAMP)
+site: $(STAMP) $(NPM_STAMP)
 	$(PY) -m sphinx -W --keep-going -q -b html . _build/html
+
+## the site's npm packages (Pyodide for the wheel check), exactly as package-lock.json pins
+## them; once node_modules exists this is skipped, and npm ci reuses npm's own cache (~/.npm)
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## browser-deps: Debian's headless Chromium and its driver, for the site's browser test
 browser-deps:

@@ -56,5 +56,7 @@ html_theme_options = {
         }
     ],
 }
+# The wheel check's Python runtime, installed by `make site` from package-lock.json.
+perennial_pyodide_dir = "node_modules/pyodide"
 html_copy_source = False
 html_show_sourcelink = False

@@ -219,7 +219,7 @@ def test_a_policy_change_shows_on_the_baseline_page_after_a_rebuild(
 
 MATRIX = """# Matrix
 
-```{agreement-matrix}
+```{matrix-explorer}
 ```
 
 ```{toctree}
@@ -269,16 +269,32 @@ def test_the_matrix_and_case_pages_show_each_implementation(
         (project / "results" / f"{name}.json").write_text(json.dumps(results))
     result = sphinx_build(project, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    matrix = (tmp_path / "out" / "matrix.html").read_text()
-    assert "alpha 1.2.3" in matrix and "beta 1.2.3" in matrix
-    assert 'href="docs/generated/cases/installer.html#case-installer-demo-one-beta"' in matrix
-    assert "fail (known)" in matrix
-    cases = (tmp_path / "out" / "docs" / "generated" / "cases" / "installer.html").read_text()
+    out = tmp_path / "out"
+    matrix = (out / "matrix.html").read_text()
+    assert "alpha" in matrix and "beta" in matrix and "1.2.3" in matrix
+    assert 'href="results/beta.json"' in matrix and 'href="cases.json"' in matrix
+    assert "explorer.js" in matrix
+    # the results files are published unchanged, the case index names each case's page
+    for name in ("alpha", "beta"):
+        published = out / "results" / f"{name}.json"
+        assert published.read_bytes() == (project / "results" / f"{name}.json").read_bytes()
+    index = json.loads((out / "cases.json").read_text())
+    (case,) = index["cases"]
+    assert case["id"] == "installer.demo.one" and case["level"] == "pep600"
+    assert case["page"] == "docs/generated/cases/installer/demo.html"
+    assert case["anchor"] == "case-installer-demo-one"
+    assert index["tools"] == {"alpha": "alpha", "beta": "beta"}
+    cases = (out / "docs" / "generated" / "cases" / "installer" / "demo.html").read_text()
     assert 'id="case-installer-demo-one-beta"' in cases
+    assert "case-status-known-divergence" in cases  # a listed disagreement is not a failure
+    assert "case-status-fail" not in cases
     assert "a known bug" in cases and "https://example.invalid/issue/7" in cases
     assert "<b>not bold</b>" not in cases  # data is escaped, never pasted as HTML
-    rules = (tmp_path / "out" / "spec" / "rules.html").read_text()
-    assert "case-status-fail-known" in rules  # under the clause, how each implementation fares
+    overview = (out / "docs" / "generated" / "cases" / "installer.html").read_text()
+    assert 'href="installer/demo.html"' in overview
+    rules = (out / "spec" / "rules.html").read_text()
+    assert "case-status-known-divergence" in rules  # under the clause, how each tool fares
+    assert 'docs/generated/cases/installer/demo.html#case-installer-demo-one-beta"' in rules
 
 
 def test_a_waiver_for_a_cited_clause_is_stale(tmp_path: Path, sphinx_build: Build) -> None:

@@ -18,6 +18,7 @@ from perennial_site import (
     clauses,
     data,
     departures,
+    explorer,
     generate,
     includes,
     lints,
@@ -26,6 +27,7 @@ from perennial_site import (
     registry,
     schemas,
     targets,
+    wheelcheck,
 )
 
 
@@ -57,6 +59,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     clauses.setup(app)
     departures.setup(app)
     cases.setup(app)
+    explorer.setup(app)
     baselines.setup(app)
     targets.setup(app)
     pictures.setup(app)
@@ -66,6 +69,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     lints.setup(app)
     registry.setup(app)
     schemas.setup(app)
+    wheelcheck.setup(app)
     build.setup(app)
     # after every placeholder is filled in (they make data links)
     app.connect("doctree-resolved", _resolve_links, priority=900)

@@ -46,6 +46,12 @@ def link(target_doc: str, anchor: str, *children: nodes.Node | str) -> data_link
     return node
 
 
+def site_url(docname: str, path: str) -> str:
+    """The relative URL, from page ``docname``, of a file the build puts at ``path`` under the
+    site's root (a schema, a results file, the wheel check's runtime)."""
+    return "../" * docname.count("/") + path
+
+
 def external(url: str, label: str) -> nodes.reference:
     return nodes.reference(label, label, refuri=url)
 
@@ -128,6 +134,17 @@ def resolve_links(builder: Any, doctree: nodes.document, fromdoc: str) -> None:
         if node["perennial_doc"] == fromdoc:
             uri = ""
         node["refuri"] = f"{uri}#{anchor}" if anchor else uri or "#"
+
+
+def page_script(app: Any, flag: str, script: str) -> None:
+    """Load ``script`` (a path under ``_static``) only on the pages where a directive set the
+    page metadata ``flag``: the explorer's and the wheel check's scripts serve one page each."""
+
+    def add(app: Any, pagename: str, templatename: str, context: Any, doctree: Any) -> None:
+        if doctree is not None and app.env.metadata.get(pagename, {}).get(flag):
+            app.add_js_file(script, loading_method="defer")
+
+    app.connect("html-page-context", add)
 
 
 class search_entry(nodes.General, nodes.Element):

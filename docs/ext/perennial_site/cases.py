@@ -1,23 +1,28 @@
-"""The agreement matrix and the case pages, generated from the cases and the results files.
+"""The case pages, generated from the cases and the results files.
 
-The matrix is cases x implementations, grouped by audience and level; each cell links to the
-case's entry on its audience page, which shows the input, the expected result and what each
-implementation answered. One page per audience keeps the build fast; anchors keep links stable.
+One page per case file (``conformance/cases/<audience>/<file>.toml``: a topic such as the
+override or the tag grammar), each case folded to one line until opened, and one overview page
+per audience listing its files. A case shows what is asked and what the spec expects as named
+fields (:mod:`perennial_site.case_view`), then each implementation's answer, a known divergence
+set apart from an unexplained failure, and the skips in one line. Anchors are stable: a case
+is ``#case-<id>``, an implementation's answer ``#case-<id>-<name>``.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
 
 from conformance.cases import AUDIENCES
-from conformance.clauses import LEVELS
-from perennial_site import build, data
+from conformance.operations import OPERATIONS, mismatches
+from perennial_site import build, case_view, data
 
 AUDIENCE_TITLES = {
     "installer": "Installers",
@@ -25,22 +30,33 @@ AUDIENCE_TITLES = {
     "auditor": "Auditors",
 }
 CASES_DIR = "docs/generated/cases"
+Shown = TypeVar("Shown", bound=nodes.Element)
+OUTCOMES = ("pass", "known divergence", "fail", "error", "skip")
+"""How a result reads: a fail or error the tool's divergence file declares is a known
+divergence, never a plain failure."""
+
+
+def topic(case: Any) -> str:
+    """The case file's name without ``.toml``: the page the case is on."""
+    return Path(case.file).stem if case.file else "cases"
+
+
+def audience_doc(audience: str) -> str:
+    return f"{CASES_DIR}/{audience}"
 
 
 def case_doc(case: Any) -> str:
-    """The page that shows a case: one per audience."""
-    return f"{CASES_DIR}/{case.audience}"
+    """The page that shows a case: one per case file."""
+    return f"{CASES_DIR}/{case.audience}/{topic(case)}"
 
 
-def compact_json(value: Any) -> str:
-    """One line of JSON, keys sorted, for an answer cell."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-
-
-def short_id(case: Any) -> str:
-    """The case ID without its audience prefix, for tables that are grouped by audience."""
-    prefix = case.audience + "."
-    return case.id[len(prefix) :] if case.id.startswith(prefix) else case.id
+def topics(cases: Sequence[Any], audience: str) -> dict[str, list[Any]]:
+    """Case file name -> its cases, for one audience, in ID order."""
+    out: dict[str, list[Any]] = {}
+    for case in cases:
+        if case.audience == audience:
+            out.setdefault(topic(case), []).append(case)
+    return dict(sorted(out.items()))
 
 
 def case_anchor(case_id: str) -> str:
@@ -48,7 +64,12 @@ def case_anchor(case_id: str) -> str:
 
 
 def impl_anchor(case_id: str, impl: Any) -> str:
-    return nodes.make_id(f"case-{case_id}-{impl.name}")
+    """Built from the case anchor and the tool's own id, so the explorer can form it too."""
+    return f"{case_anchor(case_id)}-{tool_id(impl.name)}"
+
+
+def tool_id(name: str) -> str:
+    return nodes.make_id(name)
 
 
 def impl_label(impl: Any) -> str:
@@ -59,14 +80,20 @@ def result_for(impl: Any, case_id: str) -> Any | None:
     return impl.results.get(case_id)
 
 
+def outcome(result: Any) -> str:
+    """One of :data:`OUTCOMES`."""
+    if result.status in ("fail", "error") and result.divergence:
+        return "known divergence"
+    return str(result.status)
+
+
 def status_badge(case: Any, impl: Any) -> nodes.Node:
-    """A cell: the status, linking to that implementation's answer on the case page."""
+    """A cell: the outcome, linking to that implementation's answer on the case page."""
     result = result_for(impl, case.id)
     if result is None:
         return build.badge("not run", "case-status")
-    status = result.status + (" (known)" if result.divergence and result.status != "pass" else "")
     return build.link(
-        case_doc(case), impl_anchor(case.id, impl), build.badge(status, "case-status")
+        case_doc(case), impl_anchor(case.id, impl), build.badge(outcome(result), "case-status")
     )
 
 
@@ -95,77 +122,19 @@ def fares(results: Sequence[Any], cases: Sequence[Any]) -> str:
     return (": " + "; ".join(parts) + ".") if parts else "."
 
 
-class MatrixDirective(SphinxDirective):
-    """``{agreement-matrix}``: one section per audience, rows grouped by level."""
-
-    def run(self) -> list[nodes.Node]:
-        data.note(self.env, "cases", "results", "spec")
-        site = data.get(self.env.app)
-        out: list[nodes.Node] = [self._summary(site.results)]
-        for audience in AUDIENCES:
-            cases = [c for c in site.cases if c.audience == audience]
-            if not cases:
-                continue
-            out.append(self._audience(audience, cases, site.results))
-        return out
-
-    def _summary(self, results: Sequence[Any]) -> nodes.Node:
-        if not results:
-            return build.para("No implementation has been run yet: conformance/results/ is empty.")
-        from conformance.results import STATUSES
-
-        rows = []
-        for impl in results:
-            counts = impl.counts()
-            rows.append(
-                [impl.name, impl.version, impl.suite_version, *(str(counts[s]) for s in STATUSES)]
-            )
-        return build.table(
-            ["implementation", "version", "suite", *STATUSES], rows, classes=["matrix-summary"]
-        )
-
-    def _audience(self, audience: str, cases: list[Any], results: Sequence[Any]) -> nodes.section:
-        section = build.section(AUDIENCE_TITLES[audience], f"matrix-{audience}")
-        impls = impls_for(results, cases)
-        if not impls:
-            section += build.para("No implementation has answered these cases yet.")
-        elif len(impls) < len(results):
-            left_out = ", ".join(r.name for r in results if r not in impls)
-            section += build.para(
-                f"Left out: {left_out}, which skipped every case here (no such operation)."
-            )
-        by_level: dict[str, list[Any]] = {}
-        for case in cases:
-            by_level.setdefault(case.strength, []).append(case)
-        for level in LEVELS:
-            if level not in by_level:
-                continue
-            rows = []
-            for case in by_level[level]:
-                cell = nodes.container()
-                cell += build.para(
-                    build.link(case_doc(case), case_anchor(case.id), build.literal(short_id(case)))
-                )
-                cell += build.para(*clause_refs(case), classes=["matrix-clauses"])
-                row: list[build.Cell] = [cell]
-                row.extend(status_badge(case, impl) for impl in impls)
-                rows.append(row)
-            sub = build.section(
-                f"{level} ({len(rows)})", f"matrix-{audience}-{nodes.make_id(level)}"
-            )
-            table = build.table(
-                ["case and the clauses it cites", *(impl_label(i) for i in impls)],
-                rows,
-                classes=["matrix"],
-            )
-            summary = [f"{len(rows)} cases{fares(results, by_level[level])}"]
-            sub += build.folded(summary, table, classes=["matrix-fold"])
-            section += sub
-        return section
+def outcome_counts(results: Sequence[Any], case: Any) -> list[nodes.Node]:
+    """``3 pass · 1 known divergence`` over the implementations that answered the case."""
+    counts = Counter(
+        outcome(r) for impl in results if (r := result_for(impl, case.id)) and r.status != "skip"
+    )
+    parts = [build.badge(f"{counts[o]} {o}", "case-count") for o in OUTCOMES if counts[o]]
+    for part, name in zip(parts, (o for o in OUTCOMES if counts[o]), strict=True):
+        part["classes"].append(f"case-count-{nodes.make_id(name)}")
+    return build.joined(parts, " ")
 
 
-class CaseListDirective(SphinxDirective):
-    """``{case-list} AUDIENCE``: every case of an audience with input, expected and actual."""
+class CaseFilesDirective(SphinxDirective):
+    """``{case-files} AUDIENCE``: the audience's case pages, with counts and how tools fare."""
 
     required_arguments = 1
 
@@ -173,60 +142,173 @@ class CaseListDirective(SphinxDirective):
         audience = self.arguments[0]
         if audience not in AUDIENCES:
             raise self.error(f"{audience!r} is not an audience {AUDIENCES}")
+        data.note(self.env, "cases", "results")
+        site = data.get(self.env.app)
+        rows = []
+        for name, cases in topics(site.cases, audience).items():
+            levels = Counter(c.level for c in cases)
+            rows.append(
+                [
+                    build.link(case_doc(cases[0]), "", build.literal(name)),
+                    str(len(cases)),
+                    ", ".join(f"{n} {level}" for level, n in sorted(levels.items())),
+                    fares(site.results, cases).removeprefix(": ").removesuffix(".") or "—",
+                ]
+            )
+        if not rows:
+            return [build.para(f"No {audience} case exists yet.")]
+        return [
+            build.table(
+                ["case file", "cases", "levels", "how the implementations fare"],
+                rows,
+                classes=["case-files"],
+            )
+        ]
+
+
+class CaseListDirective(SphinxDirective):
+    """``{case-list} AUDIENCE TOPIC``: every case of one case file, folded, one line each."""
+
+    required_arguments = 2
+
+    def run(self) -> list[nodes.Node]:
+        audience, name = self.arguments
+        if audience not in AUDIENCES:
+            raise self.error(f"{audience!r} is not an audience {AUDIENCES}")
         data.note(self.env, "cases", "results", "spec")
         site = data.get(self.env.app)
-        cases = [c for c in site.cases if c.audience == audience]
+        cases = topics(site.cases, audience).get(name, [])
         if not cases:
-            return [build.para(f"No {audience} case exists yet.")]
-        return [self._case(case, site.results) for case in cases]
+            return [build.para(f"No {audience} case is in {name}.toml any more.")]
+        return [_case(case, site.results) for case in cases]
 
-    def _case(self, case: Any, results: Sequence[Any]) -> nodes.container:
-        # A box, not a section: hundreds of cases in the table of contents would make every
-        # page of the site slower to build and the sidebar unreadable.
-        anchor = case_anchor(case.id)
-        heading = nodes.reference("", "", refid=anchor, classes=["case-id"])
-        heading["reftitle"] = "Permalink to this case"
-        heading += nodes.Text(case.id)
-        statuses: list[nodes.Node] = [heading]
-        for impl in results:
-            result = result_for(impl, case.id)
-            if result is not None and result.status != "skip":
-                statuses += [nodes.Text(" "), build.badge(result.status, "case-status")]
-        # Closed by default: hundreds of cases on one page stay one line each until opened
-        # (a link to a case or an answer opens it, see perennial.js).
-        section = build.folded(statuses, classes=["case"])
-        section["ids"].append(anchor)
-        facts = [
-            build.para(nodes.strong("", "Operation: "), build.literal(case.operation)),
-            build.para(nodes.strong("", "Cites: "), *clause_refs(case)),
+
+def _case(case: Any, results: Sequence[Any]) -> nodes.Node:
+    # A box, not a section: hundreds of cases in the table of contents would make every
+    # page of the site slower to build and the sidebar unreadable.
+    anchor = case_anchor(case.id)
+    heading = nodes.reference("", "", refid=anchor, classes=["case-id"])
+    heading["reftitle"] = "Permalink to this case"
+    heading += nodes.Text(case.id)
+    summary: list[nodes.Node] = [heading, nodes.Text(" "), build.badge(case.level, "case-level")]
+    counts = outcome_counts(results, case)
+    if counts:
+        summary += [nodes.Text(" "), *counts]
+    # Closed by default: a page of cases stays one line each until opened (a link to a case
+    # or an answer opens it, see perennial.js).
+    box = build.folded(summary, classes=["case"])
+    box["ids"].append(anchor)
+    operation = OPERATIONS.get(case.operation)
+    box += build.para(
+        nodes.strong("", "Asks: "),
+        build.literal(case.operation),
+        *([build.text(": " + operation.summary)] if operation else []),
+    )
+    box += build.para(
+        nodes.strong("", "Cites: "),
+        *clause_refs(case),
+        build.text(f" ({case.strength}; level "),
+        build.literal(case.level),
+        build.text(")"),
+    )
+    if case.note:
+        box += build.para(case.note, classes=["case-note"])
+    given = nodes.container(classes=["case-given"])
+    given += build.para(nodes.strong("", "Input"), classes=["case-part"])
+    given += case_view.case_input(case)
+    given += build.para(nodes.strong("", "Expected"), classes=["case-part"])
+    given += case_view.case_expected(case)
+    box += given
+    box += _answers(case, results)
+    return box
+
+
+def _answers(case: Any, results: Sequence[Any]) -> list[nodes.Node]:
+    """A row per distinct answer (the tools that gave it share it); the skips in one line."""
+    groups: dict[str, list[tuple[Any, Any]]] = {}
+    skipped = []
+    for impl in results:
+        result = result_for(impl, case.id)
+        if result is None:
+            continue
+        if result.status == "skip":
+            skipped.append((impl, result))
+            continue
+        key = json.dumps([result.status, result.actual, result.divergence, result.link],
+                         sort_keys=True, default=str)  # fmt: skip
+        groups.setdefault(key, []).append((impl, result))
+    out: list[nodes.Node] = []
+    if groups:
+        rows = [
+            [
+                build.joined(
+                    nodes.inline("", impl_label(i), ids=[impl_anchor(case.id, i)]) for i, _ in group
+                ),
+                build.badge(outcome(group[0][1]), "case-status"),
+                _answer_cell(case, group[0][1]),
+            ]
+            for group in groups.values()
         ]
-        if case.note:
-            facts.append(build.para(case.note))
-        section.extend(facts)
-        rows: list[list[build.Cell]] = [
-            ["input", "", [build.literal(compact_json(dict(case.input)), "answer")]],
-            ["expected", "", [build.literal(compact_json(dict(case.expected)), "answer")]],
-        ]
-        for impl in results:
-            result = result_for(impl, case.id)
-            if result is None:
-                continue
-            answer: list[nodes.Node] = [build.literal(compact_json(result.actual), "answer")]
-            if result.divergence:
-                answer += [nodes.Text(" Known divergence: " + result.divergence)]
-            if result.link:
-                answer += [nodes.Text(" "), build.external(result.link, result.link)]
-            rows.append([impl_label(impl), build.badge(result.status, "case-status"), answer])
-        table = build.table(["", "status", "JSON"], rows, classes=["answers"])
-        body = table.next_node(nodes.tbody)
-        answered = [i for i in results if result_for(i, case.id) is not None]
-        for row, impl in zip(body.children[2:], answered, strict=True):
-            row["ids"].append(impl_anchor(case.id, impl))
-        body.children[1]["classes"].append("expected-row")
-        section += table
-        return section
+        out.append(build.table(["implementations", "outcome", "answer"], rows, classes=["answers"]))
+    if skipped:
+        out.append(_skips(case, skipped))
+    return out
+
+
+def _answer_cell(case: Any, result: Any) -> list[nodes.Node]:
+    """The answer's fields, what it misses, and the divergence file's reason when it has one."""
+    cell: list[nodes.Node] = [case_view.answer(case, result.actual)]
+    if result.status != "pass":
+        misses = mismatches(case.expected, result.actual)
+        if misses:
+            cell.append(
+                as_written(build.para("Misses: " + "; ".join(misses), classes=["case-misses"]))
+            )
+    link = [build.text(" "), build.external(result.link, result.link)] if result.link else []
+    if result.divergence:
+        reason = build.para(
+            nodes.strong("", "Known divergence: "),
+            result.divergence,
+            *link,
+            classes=["case-divergence"],
+        )
+        cell.append(as_written(reason))
+    elif link:
+        cell.append(build.para(*link[1:]))
+    return cell
+
+
+def _skips(case: Any, skipped: list[tuple[Any, Any]]) -> nodes.paragraph:
+    """One line for every skip: the tools without the operation, then each other skip's reason."""
+    without = [impl.name for impl, _ in skipped if case.operation not in impl.operations]
+    others = [
+        f"{impl.name} ({_skip_reason(r)})"
+        for impl, r in skipped
+        if case.operation in impl.operations
+    ]
+    line = as_written(build.para(nodes.strong("", "Skipped: "), classes=["case-skips"]))
+    if without:
+        line += build.text(f"{', '.join(without)} (no {case.operation} operation)")
+    if others:
+        line += build.text(("; " if without else "") + ", ".join(others))
+    line += build.text(".")
+    line["ids"].extend(impl_anchor(case.id, impl) for impl, _ in skipped)
+    return line
+
+
+def as_written(node: Shown) -> Shown:
+    """Quotes in data (a divergence file's reason, a repr) stay straight, as in the file."""
+    node["support_smartquotes"] = False
+    return node
+
+
+def _skip_reason(result: Any) -> str:
+    actual = result.actual
+    if isinstance(actual, dict) and isinstance(actual.get("skipped"), str):
+        return str(actual["skipped"])
+    return "no answer"
 
 
 def setup(app: Sphinx) -> None:
-    app.add_directive("agreement-matrix", MatrixDirective)
+    app.add_directive("case-files", CaseFilesDirective)
     app.add_directive("case-list", CaseListDirective)

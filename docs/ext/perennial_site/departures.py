@@ -80,8 +80,9 @@ def _entry(app: Sphinx, clause: Clause) -> nodes.section:
         links = build.joined(
             build.link(case_doc(c), case_anchor(c.id), build.literal(c.id)) for c in cases
         )
-        count = f"{len(cases)} recommended case{'s' if len(cases) != 1 else ''} rest on it: "
-        section += build.para(count, *links, classes=["departure-cases"])
+        # folded: the reason is what this page is read for; the case list can be long
+        count = f"{len(cases)} recommended case{'s' if len(cases) != 1 else ''} rest on it"
+        section += build.folded([count], build.para(*links), classes=["departure-cases"])
     else:
         section += build.para("No recommended case rests on it.", classes=["departure-cases"])
     return section

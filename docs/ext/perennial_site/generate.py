@@ -1,4 +1,4 @@
-"""Source pages that exist once per item of data: one per baseline, one per audience.
+"""Source pages that exist once per item of data: one per baseline, audience and case file.
 
 They are written at ``builder-inited`` into ``docs/generated/`` (ignored by git) as tiny
 MyST files holding a directive; the directive renders the data. A file is only rewritten when
@@ -15,7 +15,7 @@ from sphinx.application import Sphinx
 from conformance.cases import AUDIENCES
 from perennial_site import data
 from perennial_site.baselines import legacy_names
-from perennial_site.cases import AUDIENCE_TITLES
+from perennial_site.cases import AUDIENCE_TITLES, topics
 
 GENERATED = "docs/generated"
 
@@ -38,9 +38,20 @@ def pages(app: Sphinx) -> dict[str, str]:
             title = f"{b.name} ({', '.join(aliases)})" if aliases else b.name
             out[f"baselines/{b.name}.md"] = f"# {title}\n\n```{{baseline}} {b.name}\n```\n"
     for audience in AUDIENCES:
+        names = list(topics(site.cases, audience))
+        toctree = "\n".join(f"{audience}/{name}" for name in names)
+        title = AUDIENCE_TITLES[audience].lower()
         out[f"cases/{audience}.md"] = (
-            f"# Cases for {AUDIENCE_TITLES[audience].lower()}\n\n```{{case-list}} {audience}\n```\n"
+            f"# Cases for {title}\n\n"
+            "One page per case file; each case opens to show what is asked, what the "
+            "specification expects and what each implementation answered.\n\n"
+            f"```{{case-files}} {audience}\n```\n\n"
+            f"```{{toctree}}\n:hidden:\n\n{toctree}\n```\n"
         )
+        for name in names:
+            out[f"cases/{audience}/{name}.md"] = (
+                f"# Cases for {title}: {name}\n\n```{{case-list}} {audience} {name}\n```\n"
+            )
     return out
 
 

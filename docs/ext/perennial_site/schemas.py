@@ -33,7 +33,7 @@ def published(app: Sphinx) -> dict[str, Path]:
 
 def url_from(docname: str, name: str) -> str:
     """The relative URL of schema ``name`` from the page ``docname``."""
-    return "../" * docname.count("/") + f"{OUTPUT}/{name}"
+    return build.site_url(docname, f"{OUTPUT}/{name}")
 
 
 def copy(app: Sphinx, exception: BaseException | None) -> None:
