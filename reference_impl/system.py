@@ -22,7 +22,7 @@ from reference_impl.elf import identify_architecture, read_identity
 from reference_impl.errors import SystemProbeError
 from reference_impl.policy import Architecture, GlibcVersion, PolicySet, default_policies
 from reference_impl.policy.model import MAX_NUMBER
-from reference_impl.tags import PlatformTag, fold_case, shown
+from reference_impl.tags import PlatformTag, fold_case, quoted
 
 Libc = Literal["glibc", "musl", "unknown"]
 
@@ -54,7 +54,7 @@ def parse_glibc_version(text: str) -> GlibcVersion | None:
 
 def _beyond_tags(text: str) -> SystemProbeError:
     return SystemProbeError(
-        shown(text),
+        quoted(text),
         f"a glibc version number above {MAX_NUMBER}, more than any tag can name (tag.number-range)",
     )
 
@@ -90,7 +90,7 @@ class TargetSystem:
 
     def __post_init__(self) -> None:
         if not self.arch or fold_case(self.arch) != self.arch:
-            raise SystemProbeError(shown(self.arch), "architecture must be lowercase, non-empty")
+            raise SystemProbeError(quoted(self.arch), "architecture must be lowercase, non-empty")
         if self.interpreter_elf is not None and read_identity(self.interpreter_elf) is None:
             raise SystemProbeError("interpreter ELF header", "not a complete ELF file header")
         version = None
@@ -129,7 +129,7 @@ class TargetSystem:
         if self.libc != "glibc":
             libc = self.libc
         elif self.glibc is None:
-            libc = f"glibc of unknown version ({shown(self.libc_version or '')})"
+            libc = f"glibc of unknown version ({quoted(self.libc_version or '')})"
         elif self.libc_version == str(self.glibc):
             libc = f"glibc {self.glibc}"
         else:

@@ -33,11 +33,16 @@ _LEGACY_SHAPE = re.compile(r"manylinux[0-9]+_")
 _SHOWN = 60
 
 
-def shown(text: str) -> str:
-    """``text`` quoted for a one-line message, cut short if long (hostile input stays short)."""
+def quoted(text: str) -> str:
+    """``text`` in single quotes for a message, cut short if long (hostile input stays short).
+
+    The characters stay as they are: a message is escaped once, where it is printed
+    (:func:`reference_impl.display.shown`, or ``json.dumps``), so a newline in a tag reads
+    ``\\n`` on a terminal and ``\\n`` in JSON, never ``\\\\n``.
+    """
     if len(text) <= _SHOWN:
-        return repr(text)
-    return repr(text[:_SHOWN]) + f"... ({len(text)} characters)"
+        return f"'{text}'"
+    return f"'{text[:_SHOWN]}'... ({len(text)} characters)"
 
 
 def fold_case(text: str) -> str:
@@ -103,7 +108,7 @@ def normalise(tag: PlatformTag) -> PlatformTag:
 def parse_platform_tag(text: str, policies: PolicySet | None = None) -> PlatformTag:
     """Parse one platform tag; :class:`TagError` naming the tag and the rule if it is not one."""
     if not text:
-        raise TagError(shown(text), "empty string is not a platform tag (tag.grammar)")
+        raise TagError(quoted(text), "empty string is not a platform tag (tag.grammar)")
     _check_length(text)
     folded = fold_case(text)
     if folded.startswith("manylinux"):
@@ -119,11 +124,11 @@ def _parse_manylinux(text: str, folded: str, policies: PolicySet) -> PlatformTag
     if alias is not None:
         return alias_tag(alias)
     if _LEGACY_SHAPE.match(folded):
-        raise TagError(shown(text), _not_an_alias(folded, policies))
+        raise TagError(quoted(text), _not_an_alias(folded, policies))
     parts = folded.split("_", 3)
     if parts[0] != "manylinux" or len(parts) < 4:
         raise TagError(
-            shown(text),
+            quoted(text),
             "begins with 'manylinux' but is neither manylinux_MAJOR_MINOR_ARCH "
             "nor a legacy alias (tag.grammar)",
         )
@@ -147,33 +152,34 @@ def _not_an_alias(folded: str, policies: PolicySet) -> str:
 
 def _number(text: str, which: str, part: str) -> int:
     if not part:
-        raise TagError(shown(text), f"glibc {which} is missing (tag.number)")
+        raise TagError(quoted(text), f"glibc {which} is missing (tag.number)")
     if part[0] in "+-":
-        raise TagError(shown(text), f"glibc {which} {shown(part)} has a sign (tag.sign)")
+        raise TagError(quoted(text), f"glibc {which} {quoted(part)} has a sign (tag.sign)")
     if not part.isascii() or not part.isdigit():
         if any(c.isdigit() and not c.isascii() for c in part):
             raise TagError(
-                shown(text), f"glibc {which} {shown(part)} uses non-ASCII digits (tag.ascii-digits)"
+                quoted(text),
+                f"glibc {which} {quoted(part)} uses non-ASCII digits (tag.ascii-digits)",
             )
-        raise TagError(shown(text), f"glibc {which} {shown(part)} is not a number (tag.number)")
+        raise TagError(quoted(text), f"glibc {which} {quoted(part)} is not a number (tag.number)")
     if len(part) > 1 and part[0] == "0":
         raise TagError(
-            shown(text), f"glibc {which} {shown(part)} has a leading zero (tag.leading-zeros)"
+            quoted(text), f"glibc {which} {quoted(part)} has a leading zero (tag.leading-zeros)"
         )
     if not _NUMBER.fullmatch(part) or int(part) > MAX_NUMBER:
         raise TagError(
-            shown(text), f"glibc {which} {shown(part)} is above {MAX_NUMBER} (tag.number-range)"
+            quoted(text), f"glibc {which} {quoted(part)} is above {MAX_NUMBER} (tag.number-range)"
         )
     return int(part)
 
 
 def _arch(text: str, arch: str) -> str:
     if not arch:
-        raise TagError(shown(text), "the architecture is empty (tag.arch)")
+        raise TagError(quoted(text), "the architecture is empty (tag.arch)")
     if not _ARCH.fullmatch(arch):
         raise TagError(
-            shown(text),
-            f"architecture {shown(arch)} is not lowercase ASCII letters and digits "
+            quoted(text),
+            f"architecture {quoted(arch)} is not lowercase ASCII letters and digits "
             "joined by single underscores (tag.arch)",
         )
     return arch
@@ -181,7 +187,7 @@ def _arch(text: str, arch: str) -> str:
 
 def _check_length(text: str) -> None:
     if len(text) > MAX_LENGTH:
-        raise TagError(shown(text), f"longer than {MAX_LENGTH} characters (tag.length)")
+        raise TagError(quoted(text), f"longer than {MAX_LENGTH} characters (tag.length)")
 
 
 def _check_characters(text: str, folded: str) -> None:
@@ -190,8 +196,8 @@ def _check_characters(text: str, folded: str) -> None:
     bad = next(c for c in folded if not _TAG_CHARS.fullmatch(c))
     hint = "; '.' joins the members of a tag set" if bad == "." else ""
     raise TagError(
-        shown(text),
-        f"character {bad!r} (U+{ord(bad):04X}) is not allowed in a platform tag: "
+        quoted(text),
+        f"character {quoted(bad)} (U+{ord(bad):04X}) is not allowed in a platform tag: "
         f"only ASCII letters, digits and '_' (tag.grammar){hint}",
     )
 
@@ -202,7 +208,7 @@ def parse_tag_set(text: str, policies: PolicySet | None = None) -> tuple[Platfor
     _check_length(text)
     members = text.split(".")
     if any(not member for member in members):
-        raise TagError(shown(text), "a tag set has an empty member (tag.compressed-set)")
+        raise TagError(quoted(text), "a tag set has an empty member (tag.compressed-set)")
     return _unique(parse_platform_tag(member, policies) for member in members)
 
 
@@ -242,22 +248,22 @@ def parse_wheel_filename(filename: str, policies: PolicySet | None = None) -> Wh
     """
     _check_length(filename)
     if not filename.endswith(".whl"):
-        raise TagError(shown(filename), "a wheel filename ends in '.whl'")
+        raise TagError(quoted(filename), "a wheel filename ends in '.whl'")
     parts = filename[: -len(".whl")].split("-")
     if len(parts) not in (5, 6):
         raise TagError(
-            shown(filename), "a wheel filename is NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl"
+            quoted(filename), "a wheel filename is NAME-VERSION[-BUILD]-PYTHON-ABI-PLATFORM.whl"
         )
     try:
         name, version, build, _ = _packaging_parse_wheel_filename(filename)
     except (InvalidWheelFilename, InvalidVersion) as error:
-        raise TagError(shown(filename), _first_line(error)) from None
+        raise TagError(quoted(filename), _first_line(error)) from None
     try:
         platforms = parse_tag_set(parts[-1], policies)
         interpreters = _simple_set(parts[-3])
         abis = _simple_set(parts[-2])
     except TagError as error:
-        raise TagError(shown(filename), f"{error.source}: {error.problem}") from None
+        raise TagError(quoted(filename), f"{error.source}: {error.problem}") from None
     return WheelFilename(
         filename=filename,
         name=str(name),
@@ -275,7 +281,7 @@ def _simple_set(text: str) -> tuple[str, ...]:
     members = text.split(".")
     for member in members:
         if not member:
-            raise TagError(shown(text), "a tag set has an empty member (tag.compressed-set)")
+            raise TagError(quoted(text), "a tag set has an empty member (tag.compressed-set)")
         _check_characters(member, fold_case(member))
     return tuple(dict.fromkeys(fold_case(m) for m in members))
 

@@ -41,6 +41,10 @@ MAX_RATIO = 1000
 """A member over 1 MiB may not declare more than this many times its compressed size."""
 MAX_METADATA_BYTES = 1 << 20
 """WHEEL is a few lines; more than 1 MiB is refused."""
+MAX_LZMA_DICTIONARY = 64 << 20
+"""The largest LZMA dictionary a member may declare: that of xz's and 7-Zip's strongest
+presets (64 MiB). The decoder allocates what the header declares, up to 4 GiB, before it
+reads a byte, so a larger one is refused instead of depending on the memory at hand."""
 
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
 _END = struct.Struct("<4s4H2LH")
@@ -133,6 +137,8 @@ class SafeWheel:
         member and the cause."""
         method = self.members[name].compress_type
         label = f"member {name}"
+        if method == zipfile.ZIP_LZMA:
+            self._check_lzma_dictionary(name, label)
         try:
             if self._fallback is None:
                 self._fallback = zipfile.ZipFile(self._fp)
@@ -140,6 +146,22 @@ class SafeWheel:
         except _DECOMPRESSION_ERRORS as error:
             raise _unreadable(self.display, label, method, error) from None
         return cast(IO[bytes], _CheckedStream(inner, self.display, label, method))
+
+    def _check_lzma_dictionary(self, name: str, label: str) -> None:
+        """Refuse an LZMA member whose header declares a dictionary over
+        :data:`MAX_LZMA_DICTIONARY` (APPNOTE 5.8.8: version, properties size, then the five
+        LZMA properties, the last four the dictionary size). Other damage is zipfile's."""
+        self._fp.seek(self.members[name].data_at)
+        header = self._fp.read(9)
+        if len(header) < 9 or header[2:4] != b"\x05\x00":
+            return
+        dictionary = int.from_bytes(header[5:9], "little")
+        if dictionary > MAX_LZMA_DICTIONARY:
+            raise WheelError(
+                self.display,
+                f"{label}: its LZMA data declares a dictionary of {dictionary} bytes, "
+                f"more than the {MAX_LZMA_DICTIONARY >> 20} MiB of the strongest LZMA presets",
+            )
 
     def stream(self, name: str) -> IO[bytes]:
         """A fast stream of one member's content for reading front to back (``seek(0)`` to
@@ -186,7 +208,7 @@ class SafeWheel:
                 wheel_tags.extend(parse_tag(line.strip()))
             except ValueError:
                 raise WheelError(
-                    self.display, f"{wheel_name}: malformed Tag line {line!r}"
+                    self.display, f"{wheel_name}: malformed Tag line '{line.strip()}'"
                 ) from None
         return WheelMetadata(filename, str(name), str(version), tags, tuple(wheel_tags), dist_info)
 
@@ -201,7 +223,7 @@ class SafeWheel:
             problem = _short(error)
         else:
             if zlib.crc32(data) != self._crc[name]:
-                problem = f"Bad CRC-32 for file {name!r}"
+                problem = "its content does not match its CRC-32"
         if problem:
             raise WheelError(self.display, f"member {name}: cannot be read ({problem})")
         return data
@@ -567,9 +589,9 @@ def _check_name(name: str, display: str) -> None:
         or ".." in parts
         or (len(name) > 1 and name[1] == ":")
     ):
-        raise WheelError(display, f"unsafe member name {name!r}")
+        raise WheelError(display, f"unsafe member name '{name}'")
     if posixpath.normpath(name).startswith(".."):
-        raise WheelError(display, f"unsafe member name {name!r}")
+        raise WheelError(display, f"unsafe member name '{name}'")
 
 
 def _check_layout(

@@ -79,7 +79,7 @@ def positive_count(limit: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         value = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
         if not 1 <= value <= limit:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to {limit}")
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number from 1 to {limit}")
         return value
 
     return parse

@@ -18,6 +18,15 @@ from typing import Any
 from reference_impl.cli import add_command, positive_count, say
 from reference_impl.errors import ExitCode, PerennialError, os_cause
 
+_VERDICTS_HELP = """\
+verdicts (one per wheel; the command exits with the highest code of its wheels):
+  OK          earns every manylinux tag it claims (exit 0)
+  FAIL        does not earn a tag it claims, or WHEEL disagrees with the filename (exit 1)
+  NOT JUDGED  claims no manylinux tag (musllinux_*, linux_*, or a pure wheel tagged any):
+              nothing to earn, so never a pass (exit 1; JSON verdict "not-judged",
+              clause audit.not-judged)
+  an input that cannot be read is one error line (exit 3); the others are still audited"""
+
 MAX_JOBS = 1024
 """More worker processes than this is a typo, not a machine."""
 
@@ -31,6 +40,7 @@ def register(subparsers: Any) -> None:
         "Audit wheels without extracting them: read each ELF member, resolve its libraries "
         "inside the wheel and judge it against every baseline (spec/auditing.md).",
     )
+    parser.epilog = f"{_VERDICTS_HELP}\n\n{parser.epilog}"
     parser.add_argument("inputs", nargs="+", metavar="WHEEL|DIR", help="wheels, or folders of them")
     parser.add_argument("--json", action="store_true", help="JSON per schema audit-v2")
     parser.add_argument(

@@ -19,7 +19,7 @@ def _pairs(text: str) -> list[tuple[str, str]]:
     for item in text.split(","):
         interp, _, abi = item.strip().lower().partition("-")
         if not interp or not abi:
-            raise argparse.ArgumentTypeError(f"{item!r} is not INTERPRETER-ABI")
+            raise argparse.ArgumentTypeError(f"'{item}' is not INTERPRETER-ABI")
         pairs.append((interp, abi))
     return pairs
 

@@ -167,11 +167,11 @@ class _Reader:
                 raise entry.fail("bits", f"expected 32 or 64, got {bits}")
             endianness = entry.text("endianness")
             if endianness not in ("little", "big"):
-                raise entry.fail("endianness", f"expected 'little' or 'big', got {endianness!r}")
+                raise entry.fail("endianness", f"expected 'little' or 'big', got '{endianness}'")
             stack = entry.optional_text("default_stack")
             if stack not in (None, "executable", "not-executable"):
                 raise entry.fail(
-                    "default_stack", f"expected 'executable' or 'not-executable', got {stack!r}"
+                    "default_stack", f"expected 'executable' or 'not-executable', got '{stack}'"
                 )
             found[name] = Architecture(
                 name=name,
@@ -192,7 +192,7 @@ class _Reader:
             )
         for arch in found.values():
             if arch.compat32 is not None and arch.compat32 not in found:
-                raise entries[arch.name].fail("compat32", f"unknown architecture {arch.compat32!r}")
+                raise entries[arch.name].fail("compat32", f"unknown architecture '{arch.compat32}'")
         return found
 
     def families(self, sources: dict[str, Source]) -> dict[str, Family]:
@@ -249,16 +249,16 @@ class _Reader:
         name = table.text("name")
         glibc = _glibc(table, "glibc")
         if name != path.stem:
-            raise table.fail("name", f"{name!r} does not match the file name {path.stem!r}")
+            raise table.fail("name", f"'{name}' does not match the file name '{path.stem}'")
         if name != f"manylinux_{glibc.tag_part}":
             raise table.fail(
                 "name",
-                f"{name!r} does not match glibc {glibc} (expected manylinux_{glibc.tag_part})",
+                f"'{name}' does not match glibc {glibc} (expected manylinux_{glibc.tag_part})",
             )
 
         status = table.optional_text("status") or "adopted"
         if status not in STATUSES:
-            raise table.fail("status", f"{status!r} is not one of {', '.join(STATUSES)}")
+            raise table.fail("status", f"'{status}' is not one of {', '.join(STATUSES)}")
 
         provenance_table = table.table("provenance", required=True)
         provenance = {key: provenance_table.text(key) for key in provenance_table.data}
@@ -303,7 +303,7 @@ class _Reader:
             if level not in architectures[arch].isa_levels:
                 raise isa_table.fail(
                     arch,
-                    f"{level!r} is not an ISA level of {arch} {architectures[arch].isa_levels}",
+                    f"'{level}' is not an ISA level of {arch} {architectures[arch].isa_levels}",
                 )
             isa[arch] = level
 
@@ -315,7 +315,7 @@ class _Reader:
             for item in items:
                 if (key, item) not in justified:
                     raise remove.fail(
-                        key, f"removes {item!r} without an amendment whose `removes` lists it"
+                        key, f"removes '{item}' without an amendment whose `removes` lists it"
                     )
 
         present = {
@@ -404,7 +404,7 @@ def _amendment(entry: Table) -> Amendment:
         raise entry.fail("date", "is required as an ISO date")
     link = entry.text("link")
     if not link.startswith("https://"):
-        raise entry.fail("link", f"{link!r} is not an https link")
+        raise entry.fail("link", f"'{link}' is not an https link")
     adds, removes = entry.table("adds"), entry.table("removes")
     return Amendment(
         date=entry.text("date"),
@@ -418,12 +418,12 @@ def _amendment(entry: Table) -> Amendment:
 
 def _known_source(table: Table, key: str, source_id: str, sources: dict[str, Source]) -> None:
     if source_id not in sources:
-        raise table.fail(key, f"names unknown source {source_id!r} (see sources.toml)")
+        raise table.fail(key, f"names unknown source '{source_id}' (see sources.toml)")
 
 
 def _known_arch(table: Table, key: str, arch: str, architectures: dict[str, Architecture]) -> None:
     if arch not in architectures:
-        raise table.fail(key, f"unknown architecture {arch!r} (known: {', '.join(architectures)})")
+        raise table.fail(key, f"unknown architecture '{arch}' (known: {', '.join(architectures)})")
 
 
 def _flatten(
@@ -439,7 +439,7 @@ def _flatten(
         parent: Baseline | None = None
         if item.extends is not None:
             if item.extends not in raw:
-                raise item.table.fail("extends", f"names unknown baseline {item.extends!r}")
+                raise item.table.fail("extends", f"names unknown baseline '{item.extends}'")
             if item.extends in chain:
                 raise item.table.fail("extends", f"forms a cycle through {' -> '.join(chain)}")
             parent = build(item.extends, (*chain, name))
@@ -510,7 +510,7 @@ def _apply(
         if missing:
             raise item.table.fail(
                 f"lift.forbidden_symbols.{lib}",
-                f"lifts {sorted(missing)[0]!r}, which is not forbidden",
+                f"lifts '{sorted(missing)[0]}', which is not forbidden",
             )
         forbidden[lib] -= set(syms)
     isa = {arch: level for arch, level in (parent.isa.items() if parent else ()) if arch in archs}

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from reference_impl.display import shown
 from reference_impl.errors import WheelError
-from reference_impl.wheelfile import SafeWheel
+from reference_impl.wheelfile import MAX_LZMA_DICTIONARY, SafeWheel
 
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
@@ -85,7 +86,7 @@ def _stored_wheel_file(tmp_path: Path, old: bytes, new: bytes) -> Path:
 
 def test_wheel_file_with_a_wrong_crc_is_refused(tmp_path: Path) -> None:
     path = _stored_wheel_file(tmp_path, b"Tag: py3", b"Tag: py2")
-    with SafeWheel(path) as wheel, pytest.raises(WheelError, match="Bad CRC-32"):
+    with SafeWheel(path) as wheel, pytest.raises(WheelError, match="does not match its CRC-32"):
         wheel.metadata(path.name)
 
 
@@ -153,6 +154,28 @@ def test_a_wrong_crc_in_a_zipfile_read_member_is_damaged_data(tmp_path: Path, me
         data[at + (14 if size == 30 else 16)] ^= 0xFF
     path.write_bytes(data)
     with pytest.raises(WheelError, match=r"member demo/blob\.so: .*does not match its CRC-32"):
+        _read_member(path)
+
+
+@pytest.mark.parametrize("dictionary", [MAX_LZMA_DICTIONARY + 1, 1619001344, (1 << 32) - 1])
+def test_an_lzma_member_declaring_a_huge_dictionary_is_refused_before_it_is_allocated(
+    tmp_path: Path, dictionary: int
+) -> None:
+    """Found by the fuzz campaign (seed 1, zip:1430): the decoder allocates the dictionary
+    the header declares, so the answer depended on the memory at hand (a MemoryError under
+    a limit, gigabytes reserved without one). Now it is refused from the header alone."""
+    payload = b"\x7fELF" + bytes(3000)
+    path = _one_member_wheel(tmp_path, zipfile.ZIP_LZMA, payload)
+    data = bytearray(path.read_bytes())
+    local, size = _headers_of(data, b"demo/blob.so")[0]
+    properties = local + size + len(b"demo/blob.so") + 4
+    assert data[properties + 1 : properties + 5] == (8 << 20).to_bytes(4, "little")
+    data[properties + 1 : properties + 5] = MAX_LZMA_DICTIONARY.to_bytes(4, "little")
+    path.write_bytes(data)
+    assert _read_member(path) == payload, "the largest dictionary allowed still decodes"
+    data[properties + 1 : properties + 5] = dictionary.to_bytes(4, "little")
+    path.write_bytes(data)
+    with pytest.raises(WheelError, match=f"member demo/blob.so: .* dictionary of {dictionary} "):
         _read_member(path)
 
 
@@ -226,3 +249,19 @@ def test_a_system_error_names_its_cause() -> None:
     file that refuses to seek to its end."""
     with pytest.raises(WheelError, match=r"its end cannot be found \(seeking there: .*\(EINVAL\)"):
         SafeWheel("/proc/self/mem")
+
+
+def test_an_unsafe_member_name_is_quoted_as_it_is_and_escaped_once_when_printed(
+    tmp_path: Path,
+) -> None:
+    """The error carries the name raw (JSON escapes it, text output escapes it once through
+    display.shown), so an escape in it reads ``\\x1b`` and not ``\\\\x1b``."""
+    name = "../\x1b[31m\nx.so"
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("demo-1.0.dist-info/WHEEL", WHEEL_TEXT)
+        archive.writestr(name, b"\x7fELF")
+    with pytest.raises(WheelError) as caught, SafeWheel(path) as wheel:
+        wheel.metadata(path.name)
+    assert f"unsafe member name '{name}'" in str(caught.value)
+    assert "unsafe member name '../\\x1b[31m\\nx.so'" in shown(str(caught.value))

@@ -9,5 +9,6 @@ campaign seed, its family and its index, so any run can be replayed (``--replay`
 Every case runs ``perennial`` in a forked child under limits (``runner.py``) and is
 classified (``verdict.py``): a clean error, a verdict, an internal error or traceback, a run
 over the time or memory limit, or a messy answer (several error lines, an unescaped
-character from input, an error that names no input).
+character from input, an error that names no input). ``README.md`` has the families and
+the counts of the last full campaign.
 """

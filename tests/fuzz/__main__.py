@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from .campaign import replay, run_campaign, summary
+from .campaign import Progress, Report, failure_line, replay, run_campaign, summary
 from .cases import FAMILIES
 
 DEFAULT_COUNTS = {"elf": 5000, "zip": 3500, "policy": 1500, "tags": 2000}
@@ -43,16 +43,39 @@ def main() -> int:
         print(shlex.join(replay(args.seed, family, int(index), folder, real)))
         return 0
     counts = {family: getattr(args, family) for family in FAMILIES}
-    report = run_campaign(args.seed, counts, args.workers, real)
+    report = run_campaign(args.seed, counts, args.workers, real, _progress_lines())
     print("\n".join(summary(report)))
     if args.json:
         data = {
             "seed": report.seed,
             "counts": {f"{f}:{k}": n for (f, k), n in sorted(report.counts.items())},
+            "exit_codes": {
+                f"{f}:{c}": n for (f, c), n in sorted(report.exit_codes.items(), key=str)
+            },
+            "slowest_cpu_seconds": report.slowest,
+            "most_grown_bytes": report.largest,
             "failures": [vars(o) for o in report.failures],
         }
         args.json.write_text(json.dumps(data, indent=2, default=str))
     return 1 if report.failures else 0
+
+
+def _progress_lines(every: int = 1000) -> Progress:
+    """A line on stderr every ``every`` cases, and each failure as soon as it is seen, so a
+    long campaign shows where it is and what it found."""
+    last = printed = 0
+
+    def progress(report: Report, planned: int) -> None:
+        nonlocal last, printed
+        for outcome in report.failures[printed:]:
+            print(failure_line(outcome), file=sys.stderr)
+        printed = len(report.failures)
+        done = report.total()
+        if done - last >= every or done == planned:
+            last = done
+            print(f"{done}/{planned} cases, {printed} failures", file=sys.stderr)
+
+    return progress
 
 
 if __name__ == "__main__":

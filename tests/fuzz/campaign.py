@@ -7,8 +7,9 @@ import os
 import shutil
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,22 +28,25 @@ class Outcome:
     kind: str
     detail: str
     argv: tuple[str, ...]
+    exit_code: int | None
     cpu_seconds: float
     grown_bytes: int
 
 
 @dataclass
 class Report:
-    """Counts per class and family, and every failure."""
+    """Counts per class and family, exit codes per family, and every failure."""
 
     seed: int
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    exit_codes: Counter[tuple[str, int | None]] = field(default_factory=Counter)
     failures: list[Outcome] = field(default_factory=list)
     slowest: float = 0.0
     largest: int = 0
 
     def add(self, outcome: Outcome) -> None:
         self.counts[outcome.family, outcome.kind] += 1
+        self.exit_codes[outcome.family, outcome.exit_code] += 1
         self.slowest = max(self.slowest, outcome.cpu_seconds)
         self.largest = max(self.largest, outcome.grown_bytes)
         if outcome.kind in FAILURES:
@@ -87,7 +91,16 @@ def _run_batch(seed: int, batch: list[tuple[str, int]]) -> list[Outcome]:
         run = run_isolated(case.argv, _WORKER.folder)
         kind, detail = classify(case, run)
         found.append(
-            Outcome(family, index, kind, detail, case.argv, run.cpu_seconds, run.grown_bytes)
+            Outcome(
+                family,
+                index,
+                kind,
+                detail,
+                case.argv,
+                run.exit_code,
+                run.cpu_seconds,
+                run.grown_bytes,
+            )
         )
     return found
 
@@ -108,31 +121,42 @@ def _batches(items: list[tuple[str, int]]) -> Iterator[list[tuple[str, int]]]:
         yield items[start : start + _BATCH]
 
 
+Progress = Callable[[Report, int], None]
+"""Called after each batch with the report so far and the number of cases planned."""
+
+
 def run_campaign(
-    seed: int, counts: dict[str, int], workers: int = 1, real_binaries: bool = False
+    seed: int,
+    counts: dict[str, int],
+    workers: int = 1,
+    real_binaries: bool = False,
+    progress: Progress | None = None,
 ) -> Report:
     """Run the planned cases; one worker runs them in this process."""
     report = Report(seed)
+    planned = sum(counts.values())
     scratch = tempfile.mkdtemp(prefix="perennial-fuzz-")
-    try:
+    batches = list(_batches(plan(counts)))
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, scratch, ignore_errors=True)
         results: Iterable[list[Outcome]]
-        batches = list(_batches(plan(counts)))
         if workers <= 1:
             _start_worker(real_binaries, scratch)
             results = (_run_batch(seed, batch) for batch in batches)
-            for outcomes in results:
-                for outcome in outcomes:
-                    report.add(outcome)
         else:
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(
-                workers, context, initializer=_start_worker, initargs=(real_binaries, scratch)
-            ) as pool:
-                for outcomes in pool.map(_run_batch, [seed] * len(batches), batches):
-                    for outcome in outcomes:
-                        report.add(outcome)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+            pool = ProcessPoolExecutor(
+                workers,
+                multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+                initargs=(real_binaries, scratch),
+            )
+            cleanup.enter_context(pool)
+            results = pool.map(_run_batch, [seed] * len(batches), batches)
+        for outcomes in results:
+            for outcome in outcomes:
+                report.add(outcome)
+            if progress is not None:
+                progress(report, planned)
     return report
 
 
@@ -149,8 +173,21 @@ def summary(report: Report) -> list[str]:
     for family in (*FAMILIES, None):
         cells = "".join(f"{report.total(kind, family):>13}" for kind in CLASSES)
         lines.append(f"{family or 'all':<8}{cells}{report.total(None, family):>8}")
+    lines.append("exit codes (code: runs):")
+    for family in FAMILIES:
+        codes = sorted(
+            ((c, n) for (f, c), n in report.exit_codes.items() if f == family),
+            key=lambda item: -1 if item[0] is None else item[0],
+        )
+        spelt = ", ".join(f"{'signal' if c is None else c}: {n}" for c, n in codes)
+        lines.append(f"  {family:<8}{spelt or '-'}")
     most = report.largest >> 20
     lines.append(f"slowest run {report.slowest:.2f} s of CPU; most memory a run added {most} MB")
     for outcome in report.failures:
-        lines.append(f"{outcome.kind}: {outcome.family}:{outcome.index}: {outcome.detail}")
+        lines.append(failure_line(outcome))
     return lines
+
+
+def failure_line(outcome: Outcome) -> str:
+    """One failure: its class, the case to replay (``--replay FAMILY:INDEX``) and why."""
+    return f"{outcome.kind}: {outcome.family}:{outcome.index}: {outcome.detail}"

@@ -9,19 +9,47 @@ are written from the ELF and zip specifications, not taken from the reader under
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 Field = tuple[int, int]
 """(offset, width in bytes) of one integer field."""
 
-_ELF32_HEADER = ((16, 2), (18, 2), (20, 4), (24, 4), (28, 4), (32, 4), (36, 4), (40, 2))
+_ELF32_HEADER: tuple[Field, ...] = (
+    (16, 2),
+    (18, 2),
+    (20, 4),
+    (24, 4),
+    (28, 4),
+    (32, 4),
+    (36, 4),
+    (40, 2),
+)
 _ELF32_HEADER += ((42, 2), (44, 2), (46, 2), (48, 2), (50, 2))
-_ELF64_HEADER = ((16, 2), (18, 2), (20, 4), (24, 8), (32, 8), (40, 8), (48, 4), (52, 2))
+_ELF64_HEADER: tuple[Field, ...] = (
+    (16, 2),
+    (18, 2),
+    (20, 4),
+    (24, 8),
+    (32, 8),
+    (40, 8),
+    (48, 4),
+    (52, 2),
+)
 _ELF64_HEADER += ((54, 2), (56, 2), (58, 2), (60, 2), (62, 2))
 _ELF32_PHDR = tuple((at, 4) for at in range(0, 32, 4))
 _ELF64_PHDR = ((0, 4), (4, 4), *((at, 8) for at in range(8, 56, 8)))
 _ELF32_SHDR = tuple((at, 4) for at in range(0, 40, 4))
-_ELF64_SHDR = ((0, 4), (4, 4), (8, 8), (16, 8), (24, 8), (32, 8), (40, 4), (44, 4), (48, 8))
+_ELF64_SHDR: tuple[Field, ...] = (
+    (0, 4),
+    (4, 4),
+    (8, 8),
+    (16, 8),
+    (24, 8),
+    (32, 8),
+    (40, 4),
+    (44, 4),
+    (48, 8),
+)
 _ELF64_SHDR += ((56, 8),)
 _TABLE_SECTIONS = {2, 3, 5, 6, 7, 11, 0x6FFFFFF6, 0x6FFFFFFD, 0x6FFFFFFE, 0x6FFFFFFF}
 """symtab, strtab, hash, dynamic, note, dynsym, gnu_hash, verdef, verneed, versym."""
@@ -63,8 +91,8 @@ def elf_fields(data: bytes | bytearray) -> list[Field]:
     wide, little = data[4] == 2, data[5] != 2
     header = _ELF64_HEADER if wide else _ELF32_HEADER
     fields: list[Field] = list(header)
-    phoff, shoff = (read_int(data, f, little) for f in (header[4], header[5]))
-    phentsize, phnum, shentsize, shnum = (read_int(data, f, little) for f in header[8:12])
+    phoff, shoff = (read_int(data, field, little) for field in (header[4], header[5]))
+    phentsize, phnum, shentsize, shnum = (read_int(data, field, little) for field in header[8:12])
     for index in range(min(phnum, 64)):
         base = phoff + index * phentsize
         fields += [(base + at, w) for at, w in (_ELF64_PHDR if wide else _ELF32_PHDR)]
@@ -137,7 +165,7 @@ Mutation = Callable[[random.Random, bytearray], None]
 
 
 def _apply(
-    rng: random.Random, blob: bytes, most: int, table: list[tuple[float, Mutation]]
+    rng: random.Random, blob: bytes, most: int, table: Sequence[tuple[float, Mutation]]
 ) -> bytes:
     """One to ``most`` mutations, each drawn from ``table`` by its weight."""
     data = bytearray(blob)

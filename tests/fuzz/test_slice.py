@@ -22,6 +22,23 @@ def test_a_fixed_seed_slice_finds_no_traceback_limit_or_messy_answer() -> None:
     assert report.total() == sum(SLICE.values())
     assert report.total("clean-error") and report.total("verdict")
     assert not report.failures, "\n".join(summary(report))
+    assert sum(report.exit_codes.values()) == report.total()
+    assert {code for _, code in report.exit_codes} <= {0, 1, 2, 3, 4}
+    assert report.exit_codes["policy", 4], "a damaged policy file is exit 4"
+
+
+FOUND = [(1, "zip", 1430)]
+"""(seed, family, index) of every failure a full campaign found, fixed since: each stays a
+clean error or a verdict. zip:1430 of seed 1: an LZMA member declaring a 1.6 GB dictionary."""
+
+
+@pytest.mark.parametrize(("seed", "family", "index"), FOUND)
+def test_each_failure_a_campaign_found_stays_fixed(
+    tmp_path: Path, seed: int, family: str, index: int
+) -> None:
+    case = build(seeds.load(real_binaries=False), seed, family, index, tmp_path / "case")
+    kind, detail = classify(case, run_isolated(case.argv, tmp_path / "case"))
+    assert kind in ("clean-error", "verdict"), detail
 
 
 def test_a_case_is_the_same_whenever_it_is_built(tmp_path: Path) -> None:

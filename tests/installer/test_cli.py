@@ -363,3 +363,72 @@ def test_an_interpreter_elf_that_is_a_fifo_is_refused_without_blocking(
     )
     assert code == 3 and "not a regular file but a FIFO" in err
     _one_line_error(err)
+
+
+@pytest.mark.parametrize(
+    ("argv", "escaped_once"),
+    [
+        (
+            ["compatible", "manylinux_2_17_x86_64\x1b[31m", "--glibc", "2.17", "--arch", "x86_64"],
+            "architecture 'x86_64\\x1b[31m' is not",
+        ),
+        (["index-check", "manylinux_2_17_x86_64\x1b[31m"], "architecture 'x86_64\\x1b[31m' is not"),
+        (
+            ["compatible", "many\nlinux_2_17_x86_64", "--glibc", "2.17", "--arch", "x86_64"],
+            "'many\\nlinux_2_17_x86_64': character '\\n' (U+000A)",
+        ),
+    ],
+)
+def test_a_tag_in_a_reason_is_escaped_once_where_it_is_printed(
+    capsys: pytest.CaptureFixture[str], argv: list[str], escaped_once: str
+) -> None:
+    """The reason carries the tag as it was given; the printed line escapes it once, so the
+    reader sees ``\\x1b``, not ``\\\\x1b``."""
+    code, out, err = _run(capsys, *argv)
+    assert code == 3
+    assert escaped_once in out + err
+    assert "\\\\" not in out + err
+    _honest(out + err)
+
+
+def test_a_tag_in_a_json_reason_is_the_raw_text(capsys: pytest.CaptureFixture[str]) -> None:
+    wheel = "d-1.0-py3-none-manylinux_2_17_x\x1b.whl"
+    code, out, _ = _run(capsys, "select", "--json", wheel, "--glibc", "2.17", "--arch", "x86_64")
+    assert code == 3 and out.isascii()
+    reason = json.loads(out)["refused"][0]["reason"]
+    assert "architecture 'x\x1b' is not" in reason
+
+
+def test_the_error_line_of_main_escapes_a_hostile_file_name(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A policy directory whose name holds a newline and an escape: main's one error line
+    names it escaped, and the newline forges no second line."""
+    directory = tmp_path / ("pol" + HOSTILE)
+    directory.mkdir()
+    (directory / "architectures.toml").write_text("x = [\n")
+    code, out, err = _run(capsys, "policy", "--policies", str(directory), "list")
+    assert code == 4 and not out
+    _one_line_error(err)
+    _honest(err)
+    assert "pol" + "x\\n\\x1b[31mperennial: forged\\u202e" in err
+
+
+def test_audit_help_documents_the_not_judged_answer_it_gives(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``audit --help`` names NOT JUDGED beside OK and FAIL with its exit code, and a
+    musllinux wheel gets exactly that answer."""
+    with pytest.raises(SystemExit):
+        main(["audit", "--help"])
+    help_text = capsys.readouterr().out
+    not_judged = next(line for line in help_text.splitlines() if "NOT JUDGED" in line)
+    assert "musllinux" in not_judged and "exit codes:" in help_text
+    assert "exit 1" in help_text[help_text.index("NOT JUDGED") : help_text.index("exit codes:")]
+    wheel = (
+        Path(__file__).resolve().parents[2]
+        / "conformance/fixtures/wheels/musllinux-glibc-elf"
+        / "muslglibc-1.0-cp312-cp312-musllinux_1_2_x86_64.whl"
+    )
+    code, out, _ = _run(capsys, "audit", str(wheel))
+    assert code == 1 and out.splitlines()[0].endswith(": NOT JUDGED")

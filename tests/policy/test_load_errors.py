@@ -235,6 +235,20 @@ def test_a_policy_key_cannot_forge_an_error_line(policy_copy: Path) -> None:
     assert "key evil\\x1b[31m\\nperennial: forged\\u202e: unknown key" in result.stderr
 
 
+def test_a_policy_value_is_quoted_raw_and_escaped_once_when_printed(policy_copy: Path) -> None:
+    """The error carries the value as written; the CLI line escapes it once (``\\x1b``, not
+    ``\\\\x1b`` as a repr escaped again would print)."""
+    edit(
+        policy_copy / (B + "31.toml"),
+        'architectures = ["riscv64"]',
+        'architectures = ["risc\\u001b[31m\\nv"]',
+    )
+    assert "unknown architecture 'risc\x1b[31m\nv'" in str(_load_error(policy_copy))
+    result = _policy_list(policy_copy)
+    assert result.returncode == 4 and result.stderr.count("\n") == 1
+    assert "unknown architecture 'risc\\x1b[31m\\nv'" in result.stderr
+
+
 def _evidence(root: Path, glibc: str, symbols: dict[str, list[str]]) -> Path:
     """An evidence folder with one x86_64 observation defining these versions per family."""
     folder = root / "distros" / "x86_64"
