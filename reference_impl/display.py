@@ -9,6 +9,9 @@ step: ``json.dumps`` with its default ``ensure_ascii`` escapes the same characte
 
 from __future__ import annotations
 
+_QUOTED_LENGTH = 60
+"""How much of a long input a message quotes (hostile input stays short)."""
+
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 
 _BIDI_AND_INVISIBLE = frozenset(
@@ -39,3 +42,15 @@ def _escape(char: str) -> str:
             return f"\\x{code:02x}"
         return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return char
+
+
+def quoted(text: str) -> str:
+    """``text`` in single quotes for a message, cut short if long (hostile input stays short).
+
+    The characters stay as they are: a message is escaped once, where it is printed
+    (:func:`shown`, or ``json.dumps``), so a newline in a tag reads
+    ``\\n`` on a terminal and ``\\n`` in JSON, never ``\\\\n``.
+    """
+    if len(text) <= _QUOTED_LENGTH:
+        return f"'{text}'"
+    return f"'{text[:_QUOTED_LENGTH]}'... ({len(text)} characters)"

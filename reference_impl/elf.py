@@ -312,7 +312,7 @@ def _parse_header(head: bytes) -> _Header:
     if head[:4] != ELF_MAGIC:
         raise _Corrupt("no ELF magic number")
     if len(head) < 6 or head[4] not in (1, 2) or head[5] not in (1, 2):
-        raise _Corrupt(f"unknown ELF class or byte order {bytes(head[4:6])!r}")
+        raise _Corrupt(f"unknown ELF class or byte order 0x{bytes(head[4:6]).hex()}")
     bits, little = (32 if head[4] == 1 else 64), head[5] == 1
     h = _header_struct(little, bits).parse(head)
     machine = h["e_machine"]

@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from reference_impl.display import quoted
 from reference_impl.elf import identify_architecture, read_identity
 from reference_impl.errors import SystemProbeError
 from reference_impl.policy import Architecture, GlibcVersion, PolicySet, default_policies
 from reference_impl.policy.model import MAX_NUMBER
-from reference_impl.tags import PlatformTag, fold_case, quoted
+from reference_impl.tags import PlatformTag, fold_case
 
 Libc = Literal["glibc", "musl", "unknown"]
 

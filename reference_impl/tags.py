@@ -16,6 +16,7 @@ from packaging.utils import InvalidWheelFilename
 from packaging.utils import parse_wheel_filename as _packaging_parse_wheel_filename
 from packaging.version import InvalidVersion
 
+from reference_impl.display import quoted
 from reference_impl.errors import TagError
 from reference_impl.policy import GlibcVersion, LegacyAlias, PolicySet, default_policies
 from reference_impl.policy.model import MAX_NUMBER
@@ -30,19 +31,6 @@ _NUMBER = re.compile(r"0|[1-9][0-9]{0,4}")
 _ARCH = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)*")
 _TAG_CHARS = re.compile(r"[a-z0-9_]+")
 _LEGACY_SHAPE = re.compile(r"manylinux[0-9]+_")
-_SHOWN = 60
-
-
-def quoted(text: str) -> str:
-    """``text`` in single quotes for a message, cut short if long (hostile input stays short).
-
-    The characters stay as they are: a message is escaped once, where it is printed
-    (:func:`reference_impl.display.shown`, or ``json.dumps``), so a newline in a tag reads
-    ``\\n`` on a terminal and ``\\n`` in JSON, never ``\\\\n``.
-    """
-    if len(text) <= _SHOWN:
-        return f"'{text}'"
-    return f"'{text[:_SHOWN]}'... ({len(text)} characters)"
 
 
 def fold_case(text: str) -> str:

@@ -28,6 +28,7 @@ from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from reference_impl.display import quoted
 from reference_impl.errors import WheelError, os_cause
 from reference_impl.files import NotRegularFileError, open_regular
 from reference_impl.inflate import ERRORS as INFLATE_ERRORS
@@ -502,7 +503,8 @@ def _entries(
         try:
             name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
         except UnicodeDecodeError:
-            raise _damaged(f"a member name {raw_name!r} is not the UTF-8 it claims") from None
+            shown_name = quoted(raw_name.decode("utf-8", "surrogateescape"))
+            raise _damaged(f"a member name {shown_name} is not the UTF-8 it claims") from None
         if "\0" in name:  # zipfile cuts a name at its first NUL
             name = name[: name.index("\0")]
         if fields[3] > 63:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from reference_impl.display import quoted
 from reference_impl.errors import PolicyError, os_cause
 from reference_impl.files import read_regular
 
@@ -85,7 +86,8 @@ class Table:
         value = self.text(name)
         if not (_ISO_DAY.match(value) or value in ("rolling", "unknown")):
             raise self.fail(
-                name, f"{value!r} is not an ISO date (YYYY-MM-DD), 'rolling' or 'unknown'"
+                name,
+                f"{quoted(str(value))} is not an ISO date (YYYY-MM-DD), 'rolling' or 'unknown'",
             )
         return value
 
@@ -113,7 +115,7 @@ class Table:
             if not isinstance(item, str) or not item:
                 raise self.fail(name, f"expected a list of strings, found {_kind(item)}")
             if item in seen:
-                raise self.fail(name, f"lists {item!r} twice")
+                raise self.fail(name, f"lists {quoted(str(item))} twice")
             seen.add(item)
         return tuple(value)
 

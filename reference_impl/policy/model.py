@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from reference_impl.display import quoted
 from reference_impl.errors import PolicyError, UnknownNameError
 
 STATUSES = ("adopted", "proposed")
@@ -47,7 +48,7 @@ class GlibcVersion(NamedTuple):
         if not match or max(int(match[1]), int(match[2])) > MAX_NUMBER:
             raise PolicyError(
                 source,
-                f"{text!r} is not a glibc version of the form MAJOR.MINOR "
+                f"{quoted(text)} is not a glibc version of the form MAJOR.MINOR "
                 f"(each at most {MAX_NUMBER})",
             )
         return cls(int(match[1]), int(match[2]))

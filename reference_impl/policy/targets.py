@@ -17,6 +17,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
+from reference_impl.display import quoted
 from reference_impl.errors import PolicyError
 from reference_impl.policy.fields import Table, read_toml
 from reference_impl.policy.load import default_policies
@@ -239,20 +240,22 @@ class _Reader:
         found = table.strings(key, None)
         for source_id in found:
             if source_id not in self.policies.sources:
-                raise table.fail(key, f"names unknown source {source_id!r} (see sources.toml)")
+                raise table.fail(
+                    key, f"names unknown source {quoted(source_id)} (see sources.toml)"
+                )
         return found
 
     def _distributions(self, table: Table) -> tuple[str, ...]:
         found = table.strings("distributions", None)
         for dist_id in found:
             if dist_id not in self.distributions:
-                raise table.fail("distributions", f"unknown distribution {dist_id!r}")
+                raise table.fail("distributions", f"unknown distribution {quoted(dist_id)}")
         return found
 
     def _link(self, table: Table, key: str = "link") -> str:
         link = table.text(key)
         if not link.startswith("https://"):
-            raise table.fail(key, f"{link!r} is not an https link")
+            raise table.fail(key, f"{quoted(link)} is not an https link")
         return link
 
     def images(self) -> tuple[BuildImage, ...]:
@@ -278,14 +281,16 @@ class _Reader:
             )
             baseline = self.baselines.get(entry.text("baseline"))
             if baseline is None:
-                raise entry.fail("baseline", f"unknown baseline {entry.text('baseline')!r}")
+                raise entry.fail("baseline", f"unknown baseline {quoted(entry.text('baseline'))}")
             arches = entry.strings("architectures", None)
             for arch in arches:
                 if arch not in baseline.architectures:
                     raise entry.fail("architectures", f"{baseline.name} does not cover {arch}")
             status = entry.text("status")
             if status not in IMAGE_STATUSES:
-                raise entry.fail("status", f"{status!r} is not one of {', '.join(IMAGE_STATUSES)}")
+                raise entry.fail(
+                    "status", f"{quoted(status)} is not one of {', '.join(IMAGE_STATUSES)}"
+                )
             since = entry.day("since")
             if (status == "eol") != (since is not None):
                 raise entry.fail("since", "is required for an eol image, and only for one")
@@ -335,7 +340,7 @@ class _Reader:
             pip = _version(entry, "pip") if entry.has("pip") else None
             form = reads(pip, tag_forms) if pip is not None else entry.text("reads")
             if form is not None and form not in TAG_FORMS:
-                raise entry.fail("reads", f"{form!r} is not one of {', '.join(TAG_FORMS)}")
+                raise entry.fail("reads", f"{quoted(form)} is not one of {', '.join(TAG_FORMS)}")
             for dist_id in self._distributions(entry):
                 stock.append(
                     StockInstaller(
@@ -442,7 +447,7 @@ def _version(table: Table, key: str) -> Version:
     try:
         return Version(text)
     except InvalidVersion:
-        raise table.fail(key, f"{text!r} is not a version") from None
+        raise table.fail(key, f"{quoted(text)} is not a version") from None
 
 
 def caveat_report(policies: PolicySet, facts: TargetFacts) -> list[str]:

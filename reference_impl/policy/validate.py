@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from itertools import pairwise
 
+from reference_impl.display import quoted
 from reference_impl.errors import PolicyError
 from reference_impl.policy.model import Baseline
 
@@ -42,7 +43,7 @@ def check_supersets(
                 if missing:
                     raise PolicyError(
                         where,
-                        f"key symbol_versions.{arch}.{family}: lacks {sorted(missing)[0]!r}, "
+                        f"key symbol_versions.{arch}.{family}: lacks {quoted(sorted(missing)[0])}, "
                         f"which {older.name} allows (newer baselines must be supersets)",
                     )
             older_isa, newer_isa = older.isa.get(arch), newer.isa.get(arch)
@@ -53,6 +54,6 @@ def check_supersets(
             if extra:
                 raise PolicyError(
                     where,
-                    f"key forbidden_symbols.{lib}: forbids {sorted(extra)[0]!r}, which "
+                    f"key forbidden_symbols.{lib}: forbids {quoted(sorted(extra)[0])}, which "
                     f"{older.name} allows (newer baselines may not forbid more)",
                 )

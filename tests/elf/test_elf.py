@@ -357,3 +357,11 @@ def test_truncated_real_object_is_an_elf_error(build: Build) -> None:
     for cut in (100, len(data) // 3, len(data) - 200):
         with pytest.raises(ELFError):
             summarize(data[:cut], "cut.so", ARCHES)
+
+
+def test_an_unknown_class_names_its_bytes_in_hex_not_as_a_repr_escaped_twice() -> None:
+    """Bytes from input are named as hex digits, which no printer escapes again."""
+    architectures = default_policies().architectures
+    with pytest.raises(ELFError) as caught:
+        summarize(b"\x7fELF\x00\x1b" + bytes(58), "odd.so", architectures)
+    assert "unknown ELF class or byte order 0x001b" in str(caught.value)

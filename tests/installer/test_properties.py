@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reference_impl.display import quoted
 from reference_impl.errors import TagError
 from reference_impl.index import IndexPolicy, check_platform_tag
 from reference_impl.installer import check, platform_tags
@@ -20,7 +21,6 @@ from reference_impl.tags import (
     linux_tag,
     manylinux_tag,
     parse_platform_tag,
-    quoted,
 )
 
 POLICIES = default_policies()
