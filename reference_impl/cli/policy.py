@@ -9,7 +9,7 @@ from typing import Any
 
 from reference_impl.cli import add_command, add_policies_option, policies_from
 from reference_impl.errors import ExitCode, PerennialError
-from reference_impl.policy import Baseline, load_policies
+from reference_impl.policy import Baseline, default_policy_dir, load_policies
 from reference_impl.policy.diff import describe, diff_baselines, version_order
 from reference_impl.policy.verify import load_observations, verify
 
@@ -52,6 +52,17 @@ def register(subparsers: Any) -> None:
         help="folder with distros/ARCH/*.json",
     )
     check.set_defaults(func=_verify)
+
+    review = actions.add_parser(
+        "review", help="what a change to policies/ does to the rules, the evidence and wheels"
+    )
+    review.add_argument("--base", metavar="GIT-REF", help="default: merge base with main, or HEAD")
+    review.add_argument(
+        "--census", type=Path, metavar="FILE.parquet", help="default: the suite's auditor fixtures"
+    )
+    review.add_argument("--evidence", type=Path, metavar="DIR", help="default: ../shared/evidence")
+    review.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    review.set_defaults(func=_review)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -168,3 +179,12 @@ def _verify(args: argparse.Namespace) -> int:
         return ExitCode.NO
     print("every allowed symbol version is present on every covered distribution")
     return ExitCode.OK
+
+
+def _review(args: argparse.Namespace) -> int:
+    from reference_impl.policy.review import review
+    from reference_impl.policy.review_report import review_json, review_markdown
+
+    done = review(args.policies or default_policy_dir(), args.base, args.census, args.evidence)
+    print(json.dumps(review_json(done), indent=2) if args.json else review_markdown(done))
+    return ExitCode.NO if done.evidence and done.evidence.mismatches else ExitCode.OK
