@@ -148,7 +148,7 @@ def _client(settings: Settings) -> Iterator[Any]:
             processes=True,
             memory_limit=settings.memory_limit,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: never 8787, which another cluster may hold
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster) as client,
@@ -177,18 +177,21 @@ def _audited(client: Any, todo: list[Found], settings: Settings) -> Iterator[Cen
     )
     for future, result in running:
         found = submitted.pop(future.key)
-        future.release()
         if isinstance(result, CensusRows):
-            yield result
+            rows = result
         else:  # the task itself failed: its worker died (memory limit) or the task was lost
-            problem = f"{found.path}: the worker auditing it failed ({_why(result)})"
-            yield error_rows(found, problem, ExitCode.INTERNAL)
+            problem = f"{found.path}: the worker auditing it failed ({_why(future)})"
+            rows = error_rows(found, problem, ExitCode.INTERNAL)
+        future.release()
+        yield rows
         following = next(pending, None)
         if following is not None:
             running.add(submit(following))
 
 
-def _why(result: object) -> str:
-    if isinstance(result, BaseException):
-        return f"{type(result).__name__}: {result}"
-    return f"unexpected result {type(result).__name__}"
+def _why(future: Any) -> str:
+    """Why a task gave no rows, in a few words."""
+    if future.status == "error":
+        error = future.exception()
+        return f"{type(error).__name__}: {error}"
+    return f"the task ended {future.status}"

@@ -37,33 +37,49 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("folders", nargs="*", type=Path, metavar="DIR", help="folders of wheels")
     parser.add_argument(
-        "--out", type=Path, required=True, metavar="FILE.parquet",
+        "--out",
+        type=Path,
+        required=True,
+        metavar="FILE.parquet",
         help="the census: FILE.parquet (wheels) and FILE.files.parquet (ELF files)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--scheduler", metavar="ADDRESS",
+        "--scheduler",
+        metavar="ADDRESS",
         help="an existing Dask scheduler (tcp://host:8786); default: a local cluster",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--workers", type=int, metavar="N",
+        "--workers",
+        type=int,
+        metavar="N",
         help="workers of the local cluster (default: one per core)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--memory-limit", default="2GiB", metavar="SIZE",
+        "--memory-limit",
+        default="2GiB",
+        metavar="SIZE",
         help="memory limit of each local worker (default 2GiB); over it, a worker restarts",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--checkpoint", type=int, default=500, metavar="N",
+        "--checkpoint",
+        type=int,
+        default=500,
+        metavar="N",
         help="save the work every N wheels (default 500)",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--keep-symbol", action="append", default=[], metavar="NAME",
+        "--keep-symbol",
+        action="append",
+        default=[],
+        metavar="NAME",
         help="keep undefined references to NAME too, to judge a policy forbidding it later",
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--progress", action=argparse.BooleanOptionalAction, default=None,
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
         help="draw a progress bar on stderr (default: when stderr is a terminal)",
-    )  # fmt: skip
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_policies_option(parser)
     parser.set_defaults(func=_run)

@@ -125,8 +125,11 @@ class GitTree:
         try:
             return load_policies(into / self.policies)
         except PolicyError as error:
-            source = error.source.replace(str(into), f"{commit[:12]}:", 1).replace(":/", ":")
-            raise PolicyError(source, error.problem) from None
+            where = f"{commit[:12]}:"  # the loader names files relative to their folder
+            source = error.source.replace(f"{into}/", where, 1)
+            raise PolicyError(
+                source if where in source else where + source, error.problem
+            ) from None
 
 
 def _git(where: Path, *args: str) -> bytes:

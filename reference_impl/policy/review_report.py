@@ -71,13 +71,19 @@ def _wheels(review: Review) -> list[str]:
             "`--keep-symbol`.",
         ]
     lines += _table(
-        "claimed tag", "earned now, not before", "earned before, not now",
-        delta.claims_gained, delta.claims_lost,
-    )  # fmt: skip
+        "claimed tag",
+        "earned now, not before",
+        "earned before, not now",
+        delta.claims_gained,
+        delta.claims_lost,
+    )
     lines += _table(
-        "baseline tag", "satisfied now, not before", "satisfied before, not now",
-        delta.tags_gained, delta.tags_lost,
-    )  # fmt: skip
+        "baseline tag",
+        "satisfied now, not before",
+        "satisfied before, not now",
+        delta.tags_gained,
+        delta.tags_lost,
+    )
     for tally, what in ((delta.earlier, "an older"), (delta.later, "a newer")):
         if tally.count:
             lines += [
