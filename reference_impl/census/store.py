@@ -22,6 +22,7 @@ from typing import Any
 
 from reference_impl import __version__
 from reference_impl.census.rows import CensusRows
+from reference_impl.census.scope import Scope
 from reference_impl.errors import PerennialError
 
 FORMAT = "perennial-census"
@@ -246,12 +247,18 @@ def merge(paths: Paths, policy_digest: str) -> None:
     shutil.rmtree(paths.parts)
 
 
-def read_census(paths: Paths) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+def read_census(
+    paths: Paths, only: set[str] | None = None
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Every wheel row with its file rows, main tables then parts, a replaced wheel's old
-    rows left out; memory stays one batch of each table. CensusFileError if the two tables
-    do not match."""
+    rows left out; memory stays one batch of each table. Given ``only``, the file rows of
+    other wheels are not read (they come with no file rows). CensusFileError if the two
+    tables do not match."""
+    wanted = None if only is None else _value_set(only)
     for table, source in _live_sources(paths):
-        file_rows = (row for batch in source.files() for row in batch.to_pylist())
+        file_rows = (
+            row for batch in source.files() for row in _filtered(batch, None, wanted).to_pylist()
+        )
         pending: dict[str, Any] | None = next(file_rows, None)
         for batch in source.wheels():
             for wheel in batch.to_pylist():
@@ -263,6 +270,62 @@ def read_census(paths: Paths) -> Iterator[tuple[dict[str, Any], list[dict[str, A
         if pending is not None:
             problem = f"file rows of {pending['wheel']!r} are out of step with the wheels table"
             raise CensusFileError(str(table), problem)
+
+
+def touched_wheels(paths: Paths, scope: Scope, vocabulary: frozenset[str]) -> set[str]:
+    """The wheels of the census whose files name a value of ``scope``
+    (:mod:`reference_impl.census.scope`), and those whose facts did not keep every name of
+    ``vocabulary`` (judging them says so). Computed on the columns, no row built."""
+    found: set[str] = set()
+    for _, source in _live_sources(paths):
+        for batch in source.wheels(["wheel", "symbol_vocabulary"]):
+            for row in batch.to_pylist():
+                if not vocabulary <= set(row["symbol_vocabulary"]):
+                    found.add(row["wheel"])
+        for batch in source.files():
+            keys = batch.column("wheel")
+            found.update(keys.take(sorted(_rows_naming(batch, scope))).to_pylist())
+    return found
+
+
+def _rows_naming(batch: Any, scope: Scope) -> set[int]:
+    """The rows of a files-table batch that name a library, version or symbol of ``scope``,
+    or need an ISA level when ``scope.isa``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows: set[int] = set()
+
+    def naming(values: Any, parents: Any, names: frozenset[str]) -> None:
+        """Add the rows where ``values`` (of the rows ``parents`` names, or one per row)
+        holds one of ``names``."""
+        if not names:
+            return
+        hits = pc.fill_null(pc.is_in(values, value_set=pa.array(sorted(names), pa.string())), False)
+        where = parents.filter(hits) if parents is not None else pc.indices_nonzero(hits)
+        rows.update(where.to_pylist())
+
+    def field_of(column: str, name: str) -> tuple[Any, Any]:
+        lists = batch.column(column)
+        return pc.struct_field(pc.list_flatten(lists), name), pc.list_parent_indices(lists)
+
+    def basename(values: Any) -> Any:
+        return pc.replace_substring_regex(values, pattern="^.*/", replacement="")
+
+    for column, name, names in (
+        ("libraries", "name", scope.libraries),
+        ("needed_versions", "version", scope.versions),
+        ("undefined", "name", scope.symbols),
+    ):
+        naming(*field_of(column, name), names)
+    bundled, parents = field_of("libraries", "bundled_at")
+    naming(basename(bundled), parents, scope.libraries)
+    naming(batch.column("soname"), None, scope.libraries)
+    naming(basename(batch.column("path")), None, scope.libraries)
+    if scope.isa:
+        needs_isa = pc.fill_null(pc.not_equal(batch.column("isa_needed"), 0), False)
+        rows.update(pc.indices_nonzero(needs_isa).to_pylist())
+    return rows
 
 
 def wheel_rows(paths: Paths, columns: Sequence[str]) -> Iterator[dict[str, Any]]:

@@ -69,6 +69,9 @@ class Review:
     """What the verdict delta was computed over."""
     unreadable: int
     """Wheels of that source that hold no facts (census error rows, refused fixtures)."""
+    untouched: int
+    """Wheels that name nothing the change touches (:mod:`reference_impl.census.scope`):
+    their verdicts stand without judging them again."""
     delta: Delta
 
 
@@ -162,11 +165,20 @@ def review(
         rules = rule_changes(base.policies, head.policies)
         checked = evidence_check(evidence, base.policies, head.policies) if evidence else None
         wheels: _Wheels = (
-            _CensusFacts(census) if census else _FixtureFacts(base.policies, head.policies)
+            _CensusFacts(census, base.policies, head.policies)
+            if census
+            else _FixtureFacts(base.policies, head.policies)
         )
         delta = verdict_delta(wheels, base.policies, head.policies)
     return Review(
-        base.name, head.name, tuple(rules), checked, wheels.described, wheels.unreadable, delta
+        base.name,
+        head.name,
+        tuple(rules),
+        checked,
+        wheels.described,
+        wheels.unreadable,
+        wheels.untouched,
+        delta,
     )
 
 
@@ -249,30 +261,42 @@ class _Wheels(Protocol):
 
     unreadable: int
     """Wheels that hold no facts, counted while iterating."""
+    untouched: int
+    """Wheels left unjudged because they name nothing the change touches."""
     described: str
 
     def __iter__(self) -> Iterator[WheelFacts]: ...
 
 
 class _CensusFacts:
-    """The facts of every wheel of a census; error rows are counted, not judged."""
+    """The facts of the census's wheels that the change may touch; error rows and the
+    wheels it cannot touch are counted, not judged."""
 
-    def __init__(self, census: Path) -> None:
+    def __init__(self, census: Path, base: PolicySet, head: PolicySet) -> None:
         self.census = census
+        self.base, self.head = base, head
         self.described = f"the census {census}"
         self.unreadable = 0
+        self.untouched = 0
 
     def __iter__(self) -> Iterator[WheelFacts]:
+        from reference_impl.audit_read import symbol_vocabulary
         from reference_impl.census.rows import ERROR, facts_of
-        from reference_impl.census.store import Paths, check_census, read_census
+        from reference_impl.census.scope import scope_of
+        from reference_impl.census.store import Paths, check_census, read_census, touched_wheels
 
         paths = Paths.of(self.census)
         if not paths.tables():
             raise PerennialError(str(self.census), "no such census")
         check_census(paths, None)
-        for wheel, files in read_census(paths):
+        scope = scope_of(self.base, self.head)
+        vocabulary = symbol_vocabulary(self.base) | symbol_vocabulary(self.head)
+        only = touched_wheels(paths, scope, vocabulary) if scope else None
+        for wheel, files in read_census(paths, only):
             if wheel["verdict"] == ERROR:
                 self.unreadable += 1
+            elif only is not None and wheel["wheel"] not in only:
+                self.untouched += 1
             else:
                 yield facts_of(wheel, files, str(self.census))
 
@@ -285,6 +309,7 @@ class _FixtureFacts:
         self.base, self.head = base, head
         self.described = "the conformance suite's auditor fixtures"
         self.unreadable = 0
+        self.untouched = 0
 
     def __iter__(self) -> Iterator[WheelFacts]:
         from reference_impl.audit_read import read_facts, symbol_vocabulary

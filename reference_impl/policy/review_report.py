@@ -53,9 +53,15 @@ def _evidence(review: Review) -> list[str]:
 
 def _wheels(review: Review) -> list[str]:
     delta = review.delta
+    compared = delta.judged + review.untouched
     lines = [
-        f"Over {shown(review.wheels_from)}: {delta.judged} wheels judged under both policy "
-        f"sets, {delta.changed.count} of them change"
+        f"Over {shown(review.wheels_from)}: {compared} wheels compared under both policy sets, "
+        f"{delta.changed.count} of them change"
+        + (
+            f" ({review.untouched} name nothing the change touches and were not judged again)"
+            if review.untouched
+            else ""
+        )
         + (
             f"; {review.unreadable} could not be read and hold no facts"
             if review.unreadable
@@ -149,7 +155,11 @@ def review_json(review: Review) -> dict[str, Any]:
             "mismatches": [str(m) for m in check.mismatches],
             "introduced": [str(m) for m in check.introduced],
         },
-        "wheels": {"from": review.wheels_from, "unreadable": review.unreadable}
+        "wheels": {
+            "from": review.wheels_from,
+            "unreadable": review.unreadable,
+            "untouched": review.untouched,
+        }
         | _delta_json(review.delta),
     }
 

@@ -97,14 +97,50 @@ def test_the_default_base_is_the_merge_base_with_main(repo: Path) -> None:
     assert "The policy data is unchanged." in review(repo, "--base", "HEAD")[1]
 
 
-def test_a_census_gives_the_delta_of_its_wheels(repo: Path, fixture_census: FixtureCensus) -> None:
-    edit(repo / "policies" / "baselines" / "manylinux_2_24.toml", *ALLOW_NCURSESW)
-    over_fixtures = json.loads(review(repo, "--base", "HEAD", "--json")[1])["wheels"]
+LIBC_FORBIDDEN = '"__issignalingf", "__issignalingl",\n    '
+PTHREAD_FORBIDDEN = '"libpthread.so.0" = ['
+CHANGES = {
+    "a library allowed": [("baselines/manylinux_2_24.toml", *ALLOW_NCURSESW)],
+    "a version allowed": [
+        (
+            "baselines/manylinux_2_41.toml",
+            '[add.symbol_versions.x86_64]\nGLIBC = ["2.41"]',
+            '[add.symbol_versions.x86_64]\nGLIBC = ["2.41", "2.42"]',
+        )
+    ],
+    "a symbol no longer forbidden": [
+        (name, prefix + '"pthread_getattr_default_np", ', prefix)
+        for name in ("baselines/manylinux_2_5.toml", "baselines/manylinux_2_24.toml")
+        for prefix in (LIBC_FORBIDDEN, PTHREAD_FORBIDDEN)
+    ],
+    "an ISA level raised": [
+        ("baselines/manylinux_2_5.toml", 'x86_64 = "x86-64"', 'x86_64 = "x86-64-v2"')
+    ],
+    "a floor raised (no scope)": [
+        ("architectures.toml", 'Intel 64)"\nfloor = "2.5"', 'Intel 64)"\nfloor = "2.12"')
+    ],
+}
+"""Kinds of policy change; all but the last only change what baselines allow."""
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_census_gives_the_delta_of_its_wheels_judging_only_those_touched(
+    repo: Path, fixture_census: FixtureCensus, change: str
+) -> None:
+    """The fixtures are judged in full; the census judges only the wheels that name what
+    the change touches. Both must find the same changes."""
+    for name, old, new in CHANGES[change]:
+        edit(repo / "policies" / name, old, new)
+    full = json.loads(review(repo, "--base", "HEAD", "--json")[1])["wheels"]
     code, out, _ = review(repo, "--base", "HEAD", "--census", str(fixture_census.out), "--json")
-    over_census = json.loads(out)["wheels"]
-    assert code == 0 and over_census.pop("from") == f"the census {fixture_census.out}"
-    over_fixtures.pop("from")
-    assert over_census == over_fixtures
+    scoped = json.loads(out)["wheels"]
+    assert code == 0 and scoped.pop("from") == f"the census {fixture_census.out}"
+    assert full.pop("untouched") == 0 and full["changed"]["wheels"] > 0
+    untouched = scoped.pop("untouched")
+    assert (untouched == 0) == change.endswith("(no scope)")
+    assert scoped.pop("judged") + untouched == full.pop("judged")
+    full.pop("from")
+    assert scoped == full
 
 
 def test_evidence_lacking_a_newly_allowed_version_is_a_new_mismatch(
