@@ -8,7 +8,8 @@ command and of each Dask worker, sampled with psutil), and prints what it measur
                                                            # against a loop of auditwheel show
     .venv/bin/python benchmarks/census_bench.py rejudge  # a policy change: re-judging the
                                                            # census against re-auditing
-    .venv/bin/python benchmarks/census_bench.py scale --count 10000   # hard links of the corpus
+    .venv/bin/python benchmarks/census_bench.py scale --count 10000 [--max-mb 10]
+                                                           # hard links of the corpus
 
 Everything it writes goes under ``--work`` (default /tmp/perennial-census-bench); the scale
 mirror is hard links, so its disk use is the census output only.
@@ -245,13 +246,19 @@ def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def stage_scale(args: argparse.Namespace) -> dict[str, Any]:
-    wheels = corpus_wheels(args.cache)
+    wheels = [
+        w
+        for w in corpus_wheels(args.cache)
+        if args.max_mb is None or w.stat().st_size <= args.max_mb * 1e6
+    ]
     folder = mirror_of(wheels, args.work / "scale", args.count)
     marks = tuple(m for m in (250, 1000, 2500, 5000, 7500, args.count) if m <= args.count)
     measured = census(folder, args.work / "scale.parquet", args.workers, marks)
     out = args.work / "scale.parquet"
     rows = {
         "wheels": args.count,
+        "distinct": len(wheels),
+        "input_gb": sum(p.stat().st_size for p in folder.rglob("*.whl")) / 1e9,
         "workers": args.workers,
         "seconds": measured.seconds,
         "wheels_per_second": args.count / measured.seconds,
@@ -272,6 +279,9 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--max-mb", type=float, help="scale: only the corpus wheels up to this size (MB)"
+    )
     parser.add_argument("--json", type=Path, help="also write the measurements here")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)

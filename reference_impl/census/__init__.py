@@ -17,27 +17,25 @@ a wheel's files follow the order of the wheels, so both tables are read in step.
 
 Wheels table, one row per wheel (bad ones too):
 
-============== ================================================================================
-column         meaning
-============== ================================================================================
-wheel          the wheel's absolute path when audited (the key of both tables)
-size           its size in bytes when audited
-mtime_ns       its modification time in nanoseconds when audited
-filename       the file name
-dist_info      the ``.dist-info`` directory holding WHEEL (null for an error row)
-filename_tags  every ``py-abi-platform`` tag of the file name, sorted
-wheel_tags     WHEEL's ``Tag:`` lines, in order
-symbol_vocab.  ``symbol_vocabulary``: the undefined symbol names the facts kept
-verdict        ``pass``, ``fail``, ``not-judged``, or ``error`` (the wheel could not be read)
-architecture   the wheel's architecture, if its ELF files agree on one
-earliest_tag   ``manylinux_X_Y_ARCH`` of the earliest glibc it can be tagged with, or null
-minimal_glibc  that glibc, ``X.Y``
-best_baseline  the oldest maintained baseline it satisfies (the widest promise), or null
-claims         list of {tag, source (filename|WHEEL), manylinux_tag, earned (null: not judged)}
-blockers       list of {tag, clause, subject, file}: what keeps each unearned claim unearned
-error          the one-line problem of an error row (null otherwise)
-exit_code      that problem's exit code (3 bad input, 70 internal), null otherwise
-============== ================================================================================
+| column | meaning |
+|---|---|
+| `wheel` | the wheel's absolute path when audited (the key of both tables) |
+| `size` | its size in bytes when audited |
+| `mtime_ns` | its modification time in nanoseconds when audited |
+| `filename` | the file name |
+| `dist_info` | the `.dist-info` directory holding WHEEL (null for an error row) |
+| `filename_tags` | every `py-abi-platform` tag of the file name, sorted |
+| `wheel_tags` | WHEEL's `Tag:` lines, in order |
+| `symbol_vocabulary` | the undefined symbol names the facts kept |
+| `verdict` | `pass`, `fail`, `not-judged`, or `error` (the wheel could not be read) |
+| `architecture` | the wheel's architecture, if its ELF files agree on one |
+| `earliest_tag` | `manylinux_X_Y_ARCH` of the earliest glibc it can be tagged with, or null |
+| `minimal_glibc` | that glibc, `X.Y` |
+| `best_baseline` | the oldest maintained baseline it satisfies (the widest promise), or null |
+| `claims` | list of {tag, source (filename or WHEEL), manylinux_tag, earned (null: not judged)} |
+| `blockers` | list of {tag, clause, subject, file}: what keeps each unearned claim unearned |
+| `error` | the one-line problem of an error row (null otherwise) |
+| `exit_code` | that problem's exit code (3 bad input, 70 internal), null otherwise |
 
 Files table, one row per ELF file: ``wheel`` (the key), then the fields of a file object of
 ``reference_impl/schemas/audit-facts-v1.json`` (``path`` inside the wheel, ``elf`` {bits,
