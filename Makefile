@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: site test lint browser-deps clean
+.PHONY: site test lint browser-deps example-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,13 +25,18 @@ browser-deps:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
+## example-deps: node, which runs the protocol guide's JavaScript example server in the tests
+example-deps:
+	@command -v node >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; }
+
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
 ## test: the whole suite: lint, the site, then pytest (including the browser test)
-test: $(STAMP) browser-deps lint site
+test: $(STAMP) browser-deps example-deps lint site
 	$(PY) -m pytest
 
 clean:

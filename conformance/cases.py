@@ -19,7 +19,8 @@ from conformance.clauses import ClauseRegistry, load_registry
 
 ROOT = Path(__file__).resolve().parent
 CASES_DIR = ROOT / "cases"
-SPEC_DIR = ROOT.parent / "spec"
+SPEC_DIR = ROOT / "spec" if (ROOT / "spec").is_dir() else ROOT.parent / "spec"
+"""The spec's clauses: shipped inside the package by a wheel install, beside it in a checkout."""
 AUDIENCES = ("installer", "index", "auditor")
 _STRENGTH = {"MUST": 3, "SHOULD": 2, "MAY": 1, "informative": 0}
 
@@ -43,8 +44,9 @@ class Case:
     """The strongest requirement level (MUST, SHOULD, MAY) among the cited clauses
     (informative when none is known)."""
     level: str = "pep600"
-    """The conformance level: ``pep600`` when PEP 600's final text requires the expected
-    answer, ``recommended`` when this spec asks for it beyond the PEP (stricter, argued)."""
+    """The conformance level, required in the case data: ``pep600`` when PEP 600's final text
+    requires the expected answer, ``recommended`` when this spec asks for it beyond the PEP
+    (stricter, argued; the case cites a clause that departs from the PEP)."""
     behaviour: tuple[int, ...] = ()
     """Items of research/implementations.md section 7 this case pins down."""
     file: str = field(default="", compare=False)
@@ -165,7 +167,7 @@ def _build(
         expected=entry["expected"],
         note=" ".join(entry.get("note", "").split()),
         strength=_strength(entry["clauses"], registry),
-        level=entry.get("level", "pep600"),
+        level=entry["level"],
         behaviour=tuple(entry.get("behaviour", ())),
         file=where,
     )

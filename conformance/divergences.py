@@ -61,6 +61,11 @@ def load_divergences(implementation: str, directory: Path = DIVERGENCES_DIR) -> 
     path = directory / f"{implementation}.toml"
     if not path.exists():
         return DivergenceFile(implementation)
+    return read_divergence_file(path, implementation)
+
+
+def read_divergence_file(path: Path, implementation: str) -> DivergenceFile:
+    """One divergence file by path (an external tool's, named on the command line)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:

@@ -1,36 +1,48 @@
 """Differential exploration: generated tags, systems and overrides through the reference and
-the in-process peers, reporting shrunk disagreements that no divergence pattern explains.
+the peers, reporting disagreements that no divergence pattern explains.
 
 Hypothesis generates a system (libc, raw glibc string with vendor suffixes, machine, the
 crafted interpreter of that machine), a ``_manylinux`` behaviour from the profiles and a tag
 (perennial with any numbers, legacy aliases, upper case, zero padding, linux tags, unknown
 architectures). Where a peer's answer differs from the reference's, the peer's divergence
-file is asked whether a ``[[patterns]]`` entry explains it; if none does, hypothesis shrinks
-the input and the disagreement is reported. One shrunk example per peer and operation.
+file is asked whether a ``[[patterns]]`` entry explains it.
+
+In-process peers answer one generated input at a time: hypothesis searches, shrinks the first
+unexplained disagreement and reports it, one per peer and operation. Black-box installers (pip,
+uv) start a process per question, so they are asked in batches: hypothesis draws systems, each
+with an override and many tags, and each system costs one installer run for all its tags.
+Every answer is compared with the reference's; of the unexplained disagreements the simplest
+found is reported (shrinking would cost an installer run per step).
 """
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
-from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import seed as seeded
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from conformance.adapters import create
+from conformance.adapters import IN_PROCESS, create
 from conformance.adapters.base import Adapter, Outcome, Request
 from conformance.divergences import Pattern, load_divergences
-from conformance.systems import FIXTURES_DIR, SystemProfile, load_overrides
+from conformance.systems import FIXTURES_DIR, Override, SystemProfile, load_overrides
 
 UNKNOWN_MACHINES = ("legv8le", "mips64")
 """Machines no manylinux tag names, explored beside the policy data's architectures."""
 SUFFIXES = ("", "-centos", ".9000", "-2014.11", " extra")
 OPERATIONS = ("installer.compatible", "tag.parse", "index.check")
+PEERS = ("packaging", "pep600-sample", "distlib", "dep-logic", "nab", "pip", "uv")
+"""What ``explore`` compares with the reference unless told otherwise."""
+TAGS_PER_SYSTEM = 25
+"""Tags a black-box installer is asked about in one run, for one generated system."""
 
 
 @dataclass(frozen=True)
@@ -135,9 +147,14 @@ def tags(draw: st.DrawFn, system: SystemProfile | None = None) -> str:
     return tag.upper() if draw(st.integers(0, 9)) == 0 else tag
 
 
+def _usable_overrides() -> list[str]:
+    """Overrides a generated system may carry (those in site-packages, found by any tool)."""
+    return sorted(n for n, o in load_overrides().items() if o.location == "site-packages")
+
+
 def requests(operation: str) -> st.SearchStrategy[Request]:
     overrides = load_overrides()
-    usable = sorted(n for n, o in overrides.items() if o.location == "site-packages")
+    usable = _usable_overrides()
 
     @st.composite
     def build(draw: st.DrawFn) -> Request:
@@ -151,6 +168,50 @@ def requests(operation: str) -> st.SearchStrategy[Request]:
         return Request("explore", operation, data, system, override, None)
 
     return build()
+
+
+@st.composite
+def system_questions(draw: st.DrawFn) -> tuple[SystemProfile, Override, list[str]]:
+    """One system, its override and the tags to ask about it in one installer run."""
+    system = draw(systems())
+    override = load_overrides()[draw(st.sampled_from(_usable_overrides()))]
+    asked = draw(
+        st.lists(tags(system), min_size=TAGS_PER_SYSTEM, max_size=TAGS_PER_SYSTEM, unique=True)
+    )
+    return system, override, asked
+
+
+def batch(examples: int, seed: int = 0) -> list[Request]:
+    """About ``examples`` installer.compatible requests, drawn system by system.
+
+    Each drawn system gets its own name, so a black-box adapter gives it its own emulated
+    interpreter; each request its own ID, so it becomes its own project in the batch.
+    """
+    drawn: list[tuple[SystemProfile, Override, list[str]]] = []
+
+    @settings(
+        max_examples=max(1, math.ceil(examples / TAGS_PER_SYSTEM)),
+        database=None,
+        deadline=None,
+        derandomize=seed == 0,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(system_questions())
+    def collect(questions: tuple[SystemProfile, Override, list[str]]) -> None:
+        drawn.append(questions)
+
+    (collect if seed == 0 else seeded(seed)(collect))()
+    questions: list[Request] = []
+    for number, (system, override, asked) in enumerate(drawn):
+        named = replace(system, name=f"explored-{number}")
+        for index, tag in enumerate(asked):
+            data = {"profile": named.name, "override": override.name, "tag": tag}
+            request = Request(
+                f"explore-{number}-{index}", "installer.compatible", data, named, override, None
+            )
+            questions.append(request)
+    return questions
 
 
 def explains(pattern: Pattern, request: Request) -> bool:
@@ -185,7 +246,22 @@ def _answer(outcome: Outcome) -> Any:
     return value
 
 
-def explore(peers: Sequence[str], examples: int = 300, seed: int = 0) -> list[Disagreement]:
+def _unexplained(
+    ours: Outcome, theirs: Outcome, request: Request, patterns: Sequence[Pattern]
+) -> bool:
+    """The peer answered, differently from the reference, and no pattern says why."""
+    if theirs.kind == "skip":
+        return False
+    mine, their = _answer(ours), _answer(theirs)
+    if isinstance(mine, dict) and isinstance(their, dict):
+        their = {k: v for k, v in their.items() if k in mine}
+        mine = {k: v for k, v in mine.items() if k in their}
+    if mine == their:
+        return False
+    return not any(explains(pattern, request) for pattern in patterns)
+
+
+def explore(peers: Sequence[str] = PEERS, examples: int = 300, seed: int = 0) -> list[Disagreement]:
     """Search each peer and operation for an unexplained disagreement with the reference."""
     reference = create("reference")
     found: list[Disagreement] = []
@@ -193,13 +269,18 @@ def explore(peers: Sequence[str], examples: int = 300, seed: int = 0) -> list[Di
         for name in peers:
             peer = create(name)
             patterns = load_divergences(name).patterns
-            for operation in OPERATIONS:
-                if operation not in peer.operations:
+            try:
+                if name not in IN_PROCESS:
+                    found += _search_batched(reference, peer, patterns, examples, seed)
                     continue
-                disagreement = _search(reference, peer, patterns, operation, examples, seed)
-                if disagreement is not None:
-                    found.append(disagreement)
-            peer.close()
+                for operation in OPERATIONS:
+                    if operation not in peer.operations:
+                        continue
+                    disagreement = _search(reference, peer, patterns, operation, examples, seed)
+                    if disagreement is not None:
+                        found.append(disagreement)
+            finally:
+                peer.close()
     finally:
         reference.close()
     return found
@@ -215,16 +296,7 @@ def _search(
 ) -> Disagreement | None:
     def differs(request: Request) -> bool:
         theirs = peer.answer_safely(request)
-        if theirs.kind == "skip":
-            return False
-        ours = _answer(reference.answer_safely(request))
-        mine = _answer(theirs)
-        if isinstance(ours, dict) and isinstance(mine, dict):
-            mine = {k: v for k, v in mine.items() if k in ours}
-            ours = {k: v for k, v in ours.items() if k in mine}
-        if ours == mine:
-            return False
-        return not any(explains(pattern, request) for pattern in patterns)
+        return _unexplained(reference.answer_safely(request), theirs, request, patterns)
 
     try:
         request = find(
@@ -233,6 +305,7 @@ def _search(
             settings=settings(
                 max_examples=examples,
                 database=None,
+                deadline=None,
                 derandomize=seed == 0,
                 phases=(Phase.generate, Phase.shrink),
                 suppress_health_check=list(HealthCheck),
@@ -244,3 +317,25 @@ def _search(
     ours = _answer(reference.answer_safely(request))
     theirs = _answer(peer.answer_safely(request))
     return Disagreement(peer.name, operation, request, ours, theirs)
+
+
+def _search_batched(
+    reference: Adapter, peer: Adapter, patterns: Sequence[Pattern], examples: int, seed: int
+) -> list[Disagreement]:
+    """One batch through a black-box peer; the simplest unexplained disagreement, if any."""
+    asked = batch(examples, seed)
+    answers = peer.answer_all(asked)
+    unexplained = []
+    for request in asked:
+        ours, theirs = reference.answer_safely(request), answers[request.case_id]
+        if _unexplained(ours, theirs, request, patterns):
+            answered = (_answer(ours), _answer(theirs))
+            unexplained.append(Disagreement(peer.name, request.operation, request, *answered))
+    return [min(unexplained, key=_simplicity)] if unexplained else []
+
+
+def _simplicity(found: Disagreement) -> tuple[int, int, str]:
+    """Smaller is simpler: no override before an override, then the shorter tag."""
+    request = found.request
+    tag = str(request.input.get("tag", ""))
+    return (0 if request.override.absent else 1, len(tag), tag)

@@ -16,7 +16,9 @@ from pathlib import Path
 from conformance.adapters import IN_PROCESS, create
 from conformance.adapters.base import Adapter, AdapterError
 from conformance.cases import Case
+from conformance.divergences import DivergenceFile
 from conformance.harness import Run, run_cases
+from conformance.junit import write_junit
 from conformance.results import write_results
 
 
@@ -31,28 +33,34 @@ class Timed:
 
 
 def run_adapter(
-    factory: Callable[[], Adapter], cases: Sequence[Case], all_ids: set[str], label: str
+    factory: Callable[[], Adapter],
+    cases: Sequence[Case],
+    all_ids: set[str],
+    label: str,
+    divergences: DivergenceFile | None = None,
 ) -> Timed:
-    """Create an adapter, run the cases through it, close it; never raises for tool trouble."""
+    """Create an adapter, run the cases through it, close it; never raises for tool trouble.
+
+    ``divergences`` defaults to the adapter's own file in ``conformance/divergences``.
+    """
     start = time.perf_counter()
     try:
         adapter = factory()
         try:
-            run = run_cases(adapter, cases, all_case_ids=all_ids)
+            run = run_cases(adapter, cases, divergences, all_ids)
         finally:
             adapter.close()
     except AdapterError as error:
         return Timed(label, None, time.perf_counter() - start, str(error))
+    run = run.with_session(getattr(adapter, "session", None))  # shutdown is known only now
     return Timed(run.results.name, run, time.perf_counter() - start)
 
 
 def run_named(
-    names: Sequence[str],
-    cases: Sequence[Case],
-    all_ids: set[str],
-    out: Path | None,
+    names: Sequence[str], cases: Sequence[Case], all_ids: set[str], out: Path | None = None
 ) -> list[Timed]:
-    """Run the named adapters (subprocess ones in parallel) and write each results file."""
+    """Run the named adapters (subprocess ones in parallel); write their results files to
+    ``out`` when given."""
     background = [name for name in names if name not in IN_PROCESS]
     foreground = [name for name in names if name in IN_PROCESS]
     timed: dict[str, Timed] = {}
@@ -71,8 +79,15 @@ def run_named(
     return ordered
 
 
-def write_runs(timed: Sequence[Timed], out: Path) -> None:
-    """Write the results file of every implementation that ran."""
+def write_runs(
+    timed: Sequence[Timed], out: Path, junit: bool = False, levels: Sequence[str] = ("pep600",)
+) -> list[Path]:
+    """Write the results file of every implementation that ran (and its JUnit XML beside it,
+    judged on ``levels``); the paths written."""
+    written = []
     for item in timed:
         if item.run is not None:
-            write_results(item.run.results, out)
+            written.append(write_results(item.run.results, out))
+            if junit:
+                written.append(write_junit(item.run, out / f"{item.run.results.name}.xml", levels))
+    return written

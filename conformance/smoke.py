@@ -2,7 +2,8 @@
 
 It starts the command, checks the ``start`` reply, sends one ``run`` per operation the
 command declares (a small real case of that operation from the suite), checks each reply
-against the schema, sends ``stop`` and expects exit status 0, all before any full run.
+and its output against the schema, sends ``stop`` and expects exit status 0, all before any
+full run and under the same time limits as a run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 
 from conformance.adapters.base import AdapterError, Request
 from conformance.cases import load_cases
+from conformance.protocol import JsonLinesAdapter, Limits, output_problems
+from reference_impl.display import shown
 
 
 @dataclass
@@ -20,22 +23,21 @@ class SmokeReport:
     ok: bool = True
 
     def check(self, passed: bool, text: str) -> None:
-        self.lines.append(f"{'ok  ' if passed else 'FAIL'} {text}")
+        self.lines.append(f"{'ok  ' if passed else 'FAIL'} {shown(text)}")
         self.ok = self.ok and passed
 
 
-def smoke(command: Sequence[str]) -> SmokeReport:
+def smoke(command: Sequence[str], limits: Limits | None = None) -> SmokeReport:
     """Run the smoke exchange against ``command``."""
-    from conformance.protocol import JsonLinesAdapter
-
     report = SmokeReport()
     try:
-        adapter = JsonLinesAdapter(command)
+        adapter = JsonLinesAdapter(command, limits)
     except AdapterError as error:
         report.check(False, f"start: {error}")
         return report
     report.check(
-        True, f"start: {adapter.name} {adapter.version()}, {len(adapter.operations)} operations"
+        bool(adapter.operations),
+        f"start: {adapter.name} {adapter.version()}, {len(adapter.operations)} operations",
     )
     examples: dict[str, Request] = {}
     for case in load_cases():
@@ -47,11 +49,16 @@ def smoke(command: Sequence[str]) -> SmokeReport:
             report.check(False, f"{operation}: the suite has no case of this operation")
             continue
         outcome = adapter.answer_safely(request)
-        passed = outcome.kind in ("output", "skip")
-        report.check(passed, f"run {operation} ({request.case_id}): {outcome.kind}")
+        detail = outcome.kind
+        if outcome.kind == "output":
+            broken = output_problems(operation, outcome.value)
+            detail = f"output breaks the schema: {broken[0]}" if broken else "output"
+        elif outcome.kind == "error":
+            detail = f"error: {outcome.value}"
+        passed = detail in ("output", "skip")
+        report.check(passed, f"run {operation} ({request.case_id}): {detail}")
     adapter.close()
-    report.check(
-        not adapter.problems,
-        "stop: clean exit" if not adapter.problems else "; ".join(adapter.problems),
-    )
+    session = adapter.session
+    shutdown = f"stop: {session.shutdown}"
+    report.check(not session.problems, "; ".join([shutdown, *session.problems]))
     return report

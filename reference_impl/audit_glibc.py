@@ -108,6 +108,10 @@ def earliest(
             _, need, path = max(exact, key=lambda t: t[0])
             why = f"{need_text(need)} (from {need.library})"
             return Earliest(glibc, Finding("audit.symbol-versions", NOTE, path, why, need.version))
-        floor_why = f"the floor of {arch}: no baseline covers {arch} below glibc {glibc}"
-        return Earliest(glibc, Finding("audit.minimal-glibc", NOTE, None, floor_why, arch))
+        why = (
+            f"the floor of {arch}"
+            if glibc == policies.floor(arch)
+            else f"the oldest baseline for {arch}: none covers {arch} below glibc {glibc}"
+        )
+        return Earliest(glibc, Finding("audit.minimal-glibc", NOTE, None, why, arch))
     return Earliest(None, None, tuple(dict.fromkeys(previous[1])) if previous else ())

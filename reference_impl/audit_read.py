@@ -8,14 +8,9 @@ policy set could need, and no more: see :mod:`reference_impl.audit_facts`.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import BinaryIO
-
-from elftools.common.exceptions import ELFError as _PyElfError
-from elftools.construct import ConstructError
-from elftools.elf.elffile import ELFFile
 
 from reference_impl.audit_facts import FileFacts, NeededVersion, UndefinedSymbol, WheelFacts
 from reference_impl.audit_resolve import Searchable, resolve_needed, searchable
@@ -100,20 +95,7 @@ def _read_elf_files(
                 raise ELFError(
                     wheel.display, f"member {member}: cannot be read ({error})"
                 ) from None
-        yield member, summary, _has_interpreter(head)
-
-
-def _has_interpreter(head: bytes) -> bool:
-    """Whether the program headers in ``head`` include ``PT_INTERP`` (a program, not a
-    library). ``ElfSummary`` does not say yet; read here until it does (summarize has
-    already refused a file whose program headers are not in its first 64 KiB)."""
-    try:
-        elf = ELFFile(io.BytesIO(head))
-        return any(
-            elf._get_segment_header(i)["p_type"] == "PT_INTERP" for i in range(elf.num_segments())
-        )
-    except (_PyElfError, ConstructError, ValueError):
-        return False
+        yield member, summary, summary.has_interpreter
 
 
 def _file_facts(

@@ -33,6 +33,7 @@ ELF_MAGIC = b"\x7fELF"
 # Program header types and flags (System V gABI, GNU extensions).
 PT_LOAD = 1
 PT_DYNAMIC = 2
+PT_INTERP = 3
 PT_NOTE = 4
 PT_GNU_STACK = 0x6474E551
 PT_GNU_PROPERTY = 0x6474E553
@@ -151,6 +152,8 @@ class ElfSummary:
     """The ``GNU_PROPERTY_X86_ISA_1_NEEDED`` bit mask, or None without the note."""
     executable_stack: bool | None
     """True if ``PT_GNU_STACK`` asks for an executable stack, None if there is no such header."""
+    has_interpreter: bool = False
+    """Whether a ``PT_INTERP`` header names a program interpreter: a program, not a library."""
 
     @property
     def isa_level(self) -> int:
@@ -833,6 +836,7 @@ def _summarise(
         exported=tuple(exported),
         isa_needed=_isa_needed(header, segments, image),
         executable_stack=bool(stack[0].flags & PF_X) if stack else None,
+        has_interpreter=any(s.type == PT_INTERP for s in segments),
     )
 
 

@@ -14,11 +14,19 @@ ADAPTERS: Mapping[str, str] = {
     "pip": "conformance.adapters.pip_adapter:PipAdapter",
     "uv": "conformance.adapters.uv_adapter:UvAdapter",
     "auditwheel": "conformance.adapters.auditwheel_adapter:AuditwheelAdapter",
+    "distlib": "conformance.adapters.distlib_adapter:DistlibAdapter",
+    "dep-logic": "conformance.adapters.dep_logic_adapter:DepLogicAdapter",
+    "nab": "conformance.adapters.nab_adapter:NabAdapter",
+    "auditwheel-symbols": (
+        "conformance.adapters.auditwheel_symbols_adapter:AuditwheelSymbolsAdapter"
+    ),
 }
 """Adapter name -> ``module:class``; ``--impl all`` runs every one of them."""
 
-IN_PROCESS = ("reference", "packaging", "pep600-sample")
-"""Adapters cheap enough for the differential explorer to call thousands of times."""
+IN_PROCESS = ("reference", "packaging", "pep600-sample", "distlib", "dep-logic", "nab")
+"""Adapters that answer in this process: cheap enough for the differential explorer to call
+thousands of times, and run one after another (several pose as a system by patching
+process-wide probes)."""
 
 
 def create(name: str) -> Adapter:

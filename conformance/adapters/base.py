@@ -34,6 +34,30 @@ def cpython_of(request: Request) -> tuple[int, int]:
     return named or CPYTHON
 
 
+def running_cpython(request: Request) -> tuple[int, int]:
+    """This interpreter's version, for in-process tools that read it rather than being told;
+    :class:`Skip` when the request's profile names another CPython."""
+    running = (sys.version_info[0], sys.version_info[1])
+    named = request.system.cpython if request.system is not None else None
+    if named not in (None, running):
+        assert request.system is not None
+        profile = request.system.python
+        raise Skip(f"the tool reads this CPython {running}, not the profile's {profile}")
+    return running
+
+
+def probe_wheel(tag: str, python: tuple[int, int]) -> str:
+    """A wheel of CPython ``python`` whose only question is its platform tag: for tools that
+    judge whole filenames, ``installer.compatible`` asks about this one."""
+    version = "{}{}".format(*python)
+    return f"demo-1.0-cp{version}-cp{version}-{tag}.whl"
+
+
+def is_linux_family(tag: str) -> bool:
+    """Whether a platform tag is one ``installer.tags`` lists: manylinux or linux."""
+    return tag.startswith(("manylinux", "linux_"))
+
+
 class Skip(Exception):
     """Raised by an adapter for an operation or input its tool does not support."""
 

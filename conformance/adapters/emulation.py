@@ -1,20 +1,54 @@
-"""Shared pieces for adapters that pose as another system: installing the override module.
+"""Shared pieces for adapters that pose as another system: the host probes and the override.
 
-In-process adapters (packaging, the PEP sample) install the profile's ``_manylinux`` through
-an import hook, so ``import _manylinux`` behaves exactly as a real module on ``sys.path``
-would: it is found, its body runs (and may raise), or it is absent.
+In-process adapters (packaging, distlib, dep-logic, the PEP sample) see the profile's facts
+through the standard library's own probes, replaced while one request runs; and they get the
+profile's ``_manylinux`` through an import hook, so ``import _manylinux`` behaves exactly as a
+real module on ``sys.path`` would: it is found, its body runs (and may raise), or it is absent.
 """
 
 from __future__ import annotations
 
 import importlib.abc
 import importlib.machinery
+import os
 import sys
+import sysconfig
 import types
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from unittest import mock
 
-from conformance.systems import Override, override_source
+from conformance.systems import Override, SystemProfile, override_source
+
+
+@contextmanager
+def host_probes(system: SystemProfile) -> Iterator[None]:
+    """The standard library's host probes report ``system`` while the block runs.
+
+    ``os.confstr("CS_GNU_LIBC_VERSION")`` gives the profile's raw text (and fails without
+    glibc, as on musl), ``os.uname()`` and ``sysconfig.get_platform()`` name its machine, and
+    ``sys.executable`` is its stand-in interpreter, whose ELF header some tools read.
+    """
+    real_confstr = os.confstr
+    real_uname = os.uname
+
+    def confstr(name: str | int) -> str | None:
+        if name != "CS_GNU_LIBC_VERSION":
+            return real_confstr(name)
+        if system.libc != "glibc":
+            raise ValueError("unrecognized configuration name")
+        return system.confstr
+
+    def uname() -> os.uname_result:
+        return os.uname_result((*real_uname()[:4], system.machine))
+
+    executable = str(system.interpreter_path or "/nonexistent/python")
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.object(os, "confstr", confstr))
+        stack.enter_context(mock.patch.object(os, "uname", uname))
+        stack.enter_context(mock.patch.object(sysconfig, "get_platform", lambda: system.platform))
+        stack.enter_context(mock.patch.object(sys, "executable", executable))
+        yield
 
 
 class _OverrideFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):

@@ -9,9 +9,6 @@ those of ``packaging.tags._linux_platforms``, the generator ``sys_tags`` uses on
 
 from __future__ import annotations
 
-import os
-import sys
-import sysconfig
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -23,9 +20,10 @@ from conformance.adapters.base import (
     Request,
     Skip,
     cpython_of,
+    is_linux_family,
     skip_if_only_in_working_directory,
 )
-from conformance.adapters.emulation import override_installed
+from conformance.adapters.emulation import host_probes, override_installed
 from conformance.pins import check_pinned
 from conformance.systems import SystemProfile
 
@@ -43,32 +41,20 @@ def posing_as(system: SystemProfile) -> Iterator[None]:
     """packaging sees ``system`` instead of this machine while the block runs."""
     from packaging import _manylinux, _musllinux
 
-    real_confstr = os.confstr
-
-    def confstr(name: str | int) -> str | None:
-        if name != "CS_GNU_LIBC_VERSION":
-            return real_confstr(name)
-        if system.libc != "glibc":
-            raise ValueError("unrecognized configuration name")
-        return system.confstr
-
     def musl_version(executable: str) -> Any:
         if system.libc != "musl" or not system.musl:
             return None
         major, minor = system.musl.split(".")[:2]
         return _musllinux._MuslVersion(int(major), int(minor))
 
-    executable = str(system.interpreter_path or "/nonexistent/python")
     with ExitStack() as stack:
         _clear_caches()
         stack.callback(_clear_caches)
-        stack.enter_context(mock.patch.object(os, "confstr", confstr))
+        stack.enter_context(host_probes(system))
         stack.enter_context(
             mock.patch.object(_manylinux, "_glibc_version_string_ctypes", lambda: system.glibc_text)
         )
         stack.enter_context(mock.patch.object(_musllinux, "_get_musl_version", musl_version))
-        stack.enter_context(mock.patch.object(sysconfig, "get_platform", lambda: system.platform))
-        stack.enter_context(mock.patch.object(sys, "executable", executable))
         yield
 
 
@@ -84,10 +70,6 @@ def platforms(request: Request) -> list[str]:
     ):
         warnings.simplefilter("ignore", RuntimeWarning)  # packaging warns on "glibc 2"
         return list(tags._linux_platforms(is_32bit=request.system.bits == 32))
-
-
-def _is_linux_family(tag: str) -> bool:
-    return tag.startswith(("manylinux", "linux_"))
 
 
 class PackagingAdapter(Adapter):
@@ -106,7 +88,7 @@ class PackagingAdapter(Adapter):
         except Exception as error:  # packaging lets the override's exception escape
             return {"error": "override", "message": f"{type(error).__name__}: {error}"}
         if request.operation == "installer.tags":
-            return {"tags": [tag for tag in accepted if _is_linux_family(tag)]}
+            return {"tags": [tag for tag in accepted if is_linux_family(tag)]}
         if request.operation == "installer.compatible":
             from packaging.tags import Tag
 

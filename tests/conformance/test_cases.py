@@ -36,7 +36,8 @@ def test_a_duplicated_id_is_refused(tmp_path):
     (tmp_path / "index").mkdir()
     text = (
         '[[case]]\nid = "index.dup.one"\noperation = "index.check"\n'
-        'clauses = ["index.reject.case"]\ninput = { tag = "x" }\nexpected = { accepted = true }\n'
+        'clauses = ["index.reject.case"]\nlevel = "recommended"\ninput = { tag = "x" }\n'
+        "expected = { accepted = true }\n"
     )
     (tmp_path / "index" / "a.toml").write_text(text)
     (tmp_path / "index" / "b.toml").write_text(text)
@@ -48,9 +49,19 @@ def test_a_case_breaking_the_schema_names_its_file(tmp_path):
     (tmp_path / "installer").mkdir()
     (tmp_path / "installer" / "bad.toml").write_text(
         '[[case]]\nid = "installer.bad.one"\noperation = "installer.fly"\nclauses = ["tag.case"]\n'
-        "input = {}\nexpected = { valid = true }\n"
+        'level = "pep600"\ninput = {}\nexpected = { valid = true }\n'
     )
     with pytest.raises(CaseError, match=r"bad\.toml: case installer\.bad\.one: .*operation"):
+        load_cases(tmp_path)
+
+
+def test_a_case_without_a_conformance_level_is_refused(tmp_path):
+    (tmp_path / "installer").mkdir()
+    (tmp_path / "installer" / "bare.toml").write_text(
+        '[[case]]\nid = "installer.bare.one"\noperation = "tag.parse"\nclauses = ["tag.case"]\n'
+        'input = { tag = "linux_x86_64" }\nexpected = { valid = true }\n'
+    )
+    with pytest.raises(CaseError, match=r"bare\.toml: case installer\.bare\.one: .*level"):
         load_cases(tmp_path)
 
 

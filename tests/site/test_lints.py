@@ -65,6 +65,7 @@ CASE = """
 [[case]]
 id = "installer.demo.{name}"
 operation = "installer.compatible"
+level = "pep600"
 clauses = [{clauses}]
 input = {{ tag = "manylinux_2_17_x86_64" }}
 expected = {{ compatible = true }}
@@ -241,13 +242,24 @@ def test_the_matrix_and_case_pages_show_each_implementation(
     (project / "matrix.md").write_text(MATRIX)
     (project / "results").mkdir()
     for name, status in (("alpha", "pass"), ("beta", "fail")):
+        counts = {s: int(s == status) for s in ("pass", "fail", "skip", "error")}
+        summary = {"cases": 1, "claimed": 1, **counts, "not_asked": 0, "unexpected": 0,
+                   "divergences": int(status == "fail"), "verdict": "conforms"}  # fmt: skip
+        empty = {**summary, "cases": 0, "claimed": 0, "pass": 0, "fail": 0, "divergences": 0}
         results = {
-            "format": 1,
+            "format": 2,
             "suite_version": "0.1.0",
-            "implementation": {"name": name, "version": "1.2.3"},
+            "implementation": {
+                "name": name,
+                "version": "1.2.3",
+                "operations": ["installer.compatible"],
+            },
+            "levels": {"pep600": summary, "recommended": {**empty, "verdict": "no cases"}},
+            "session": None,
             "results": {
                 "installer.demo.one": {
                     "status": status,
+                    "level": "pep600",
                     "actual": {"compatible": status == "pass", "note": "<b>not bold</b>"},
                     "divergence": "a known bug" if status == "fail" else None,
                     "link": "https://example.invalid/issue/7" if status == "fail" else None,

@@ -56,6 +56,8 @@ class Report:
     gnu_stack: str | None = None
     """The GNU_STACK flags (``RW``, ``RWE``), or None without that program header."""
     isa_needed: list[str] | None = None
+    interpreter: bool = False
+    """Whether the program headers include INTERP (a program, not a library)."""
 
 
 def run(path: Path) -> str:
@@ -99,6 +101,7 @@ _NEED_FILE = re.compile(r"^\s+(?:0x[0-9a-f]+|0+): Version: \d+\s+File: (\S+)\s+C
 _NEED_NAME = re.compile(r"^\s+0x[0-9a-f]+:\s+Name: (\S+)\s+Flags: (.*?)\s+Version: (\d+)$")
 _DEFINITION = re.compile(r"Rev: \d+\s+Flags: (.*?)\s+Index: (\d+)\s+Cnt: \d+\s+Name: (\S+)$")
 _STACK = re.compile(r"^\s+GNU_STACK\s+(?:\S+\s+){5}(R?\s?W?\s?E?)\s+0x", re.M)
+_INTERP = re.compile(r"^\s+INTERP\s+0x", re.M)
 _ISA = re.compile(r"x86 ISA needed: (.*)$", re.M)
 
 
@@ -151,6 +154,7 @@ def parse(text: str) -> Report:
         ]
     if m := _STACK.search(text):
         report.gnu_stack = m.group(1).replace(" ", "")
+    report.interpreter = _INTERP.search(text) is not None
     if m := _ISA.search(text):
         report.isa_needed = sorted(part.strip() for part in m.group(1).split(","))
     return report

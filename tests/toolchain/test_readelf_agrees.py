@@ -153,8 +153,9 @@ def test_exported_symbols(binary: str) -> None:
 
 
 @pytest.mark.parametrize("binary", BINARIES)
-def test_stack_and_isa_note(binary: str) -> None:
+def test_stack_interpreter_and_isa_note(binary: str) -> None:
     seen, read = witness(binary), reader(binary)
+    assert read.has_interpreter == seen.interpreter
     stack = None if seen.gnu_stack is None else "E" in seen.gnu_stack
     assert read.executable_stack == stack
     mask = sum(X86_ISA_BITS[name] for name in seen.isa_needed or [])
