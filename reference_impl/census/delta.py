@@ -8,6 +8,7 @@ than the new one cannot be judged under it; such wheels are counted apart, never
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -47,15 +48,17 @@ def outcome(audit: WheelAudit) -> Outcome:
 
 @dataclass
 class Tally:
-    """How many wheels, and the first few of them by name."""
+    """How many wheels, and a few of them by name: the first in sorted order, so the
+    examples do not depend on the order a census happened to finish its wheels in."""
 
     count: int = 0
     examples: list[str] = field(default_factory=list)
 
     def add(self, example: str) -> None:
         self.count += 1
-        if len(self.examples) < EXAMPLES:
-            self.examples.append(example)
+        if len(self.examples) < EXAMPLES or example < self.examples[-1]:
+            bisect.insort(self.examples, example)
+            del self.examples[EXAMPLES:]
 
 
 @dataclass

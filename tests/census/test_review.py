@@ -201,7 +201,7 @@ def test_names_from_wheels_cannot_break_the_markdown() -> None:
     hostile = "evil|name`\n| injected | row |.whl"
     delta = Delta(judged=1, changed=Tally(1, [hostile]))
     delta.tags_lost["manylinux_2_17_x86_64"] = Tally(1, [hostile])
-    text = review_markdown(Review("base", "head", (), None, "a census", 0, delta))
+    text = review_markdown(Review("base", "head", (), None, "a census", 0, 0, delta))
     (row,) = [line for line in text.splitlines() if line.startswith("| `manylinux_2_17")]
     assert "\\n" in row and "\n| injected" not in text
     assert len(re.findall(r"(?<!\\)\|", row)) == 5, "only the four columns' own bars"
