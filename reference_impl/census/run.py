@@ -11,7 +11,6 @@ a worker over its limit is restarted by its nanny and the wheel becomes an error
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import itertools
 import logging
 import os
@@ -25,7 +24,7 @@ from reference_impl.census.found import Found, find_wheels
 from reference_impl.census.progress import Progress
 from reference_impl.census.rows import CensusRows, error_rows
 from reference_impl.census.store import PartWriter, Paths, check_census, merge, recorded
-from reference_impl.census.work import census_wheel
+from reference_impl.census.work import census_wheel, policy_digest, worker_digest
 from reference_impl.errors import ExitCode, PerennialError
 
 IN_FLIGHT_PER_THREAD = 4
@@ -68,16 +67,6 @@ class CensusRun:
     seconds: float
 
 
-def policy_digest(directory: Path) -> str:
-    """SHA-256 of every policy file (relative name and bytes): the policy data a census's
-    verdict columns belong to."""
-    digest = hashlib.sha256()
-    for path in sorted(directory.rglob("*.toml")):
-        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
 def run_census(
     folders: Sequence[Path],
     out: Path,
@@ -101,6 +90,7 @@ def run_census(
     try:
         if todo:
             with _client(settings) as client:
+                _check_workers(client, settings, digest)
                 for rows in _audited(client, todo, settings):
                     writer.add(rows)
                     errors += rows.is_error
@@ -154,6 +144,16 @@ def _client(settings: Settings) -> Iterator[Any]:
         Client(cluster) as client,
     ):
         yield client
+
+
+def _check_workers(client: Any, settings: Settings, digest: str) -> None:
+    """Refuse workers whose policy data differs from the census's (an existing cluster's
+    workers may run another installation): their verdicts would not belong to it."""
+    for worker, theirs in sorted(client.run(worker_digest, settings.policy_dir).items()):
+        if theirs != digest:
+            raise PerennialError(
+                worker, f"this worker's policy data differs (digest {theirs[:12]})"
+            )
 
 
 def _audited(client: Any, todo: list[Found], settings: Settings) -> Iterator[CensusRows]:

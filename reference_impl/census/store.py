@@ -283,8 +283,8 @@ def touched_wheels(paths: Paths, scope: Scope, vocabulary: frozenset[str]) -> se
                 if not vocabulary <= set(row["symbol_vocabulary"]):
                     found.add(row["wheel"])
         for batch in source.files():
-            keys = batch.column("wheel")
-            found.update(keys.take(sorted(_rows_naming(batch, scope))).to_pylist())
+            keys = batch.column("wheel").to_pylist()
+            found.update(keys[row] for row in _rows_naming(batch, scope))
     return found
 
 

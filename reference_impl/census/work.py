@@ -6,15 +6,31 @@ wheel's error row, so one bad wheel never ends a census.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from reference_impl.audit import audit_wheel
 from reference_impl.census.found import Found
 from reference_impl.census.rows import CensusRows, audit_rows, error_rows
 from reference_impl.errors import ExitCode, PerennialError
-from reference_impl.policy import PolicySet, default_policies, load_policies
+from reference_impl.policy import PolicySet, default_policies, default_policy_dir, load_policies
 
 _LOADED: dict[str, PolicySet] = {}
+
+
+def policy_digest(directory: Path) -> str:
+    """SHA-256 of every policy file (relative name and bytes): the policy data a census's
+    verdict columns belong to."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.rglob("*.toml")):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def worker_digest(directory: str | None) -> str:
+    """The digest of the policy data this process audits with (run on each worker)."""
+    return policy_digest(Path(directory) if directory else default_policy_dir())
 
 
 def policies_at(directory: str | None) -> PolicySet:

@@ -132,3 +132,21 @@ def test_a_task_that_fails_in_its_worker_is_the_wheels_error_row(
     assert failed.is_error and failed.wheel["exit_code"] == 70
     assert "the worker auditing it failed (MemoryError: killed)" in failed.wheel["error"]
     assert rows[str(wheels[0])].wheel["verdict"] == "pass"
+
+
+def test_workers_with_other_policy_data_are_refused(
+    scheduler: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers of an existing cluster may run another installation: their verdicts would not
+    belong to this census, so it stops before auditing anything."""
+
+    def other_data(_: object) -> str:
+        return "0" * 64
+
+    monkeypatch.setattr("reference_impl.census.run.worker_digest", other_data)
+    copy_wheels(["x86_64-minimal"], tmp_path / "mirror")
+    out = tmp_path / "c.parquet"
+    ran = perennial("census", str(tmp_path / "mirror"), "--out", str(out), "--scheduler", scheduler)
+    assert ran.code == 3 and ran.err.count("\n") == 1
+    assert "this worker's policy data differs (digest 000000000000)" in ran.err
+    assert ran.err.startswith("perennial: tcp://127.0.0.1:") and not out.exists()

@@ -13,9 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from reference_impl.census.found import find_wheels
-from reference_impl.census.run import policy_digest
 from reference_impl.census.store import PartWriter, Paths, merge, read_census
-from reference_impl.census.work import census_wheel
+from reference_impl.census.work import census_wheel, policy_digest
 from reference_impl.policy import default_policy_dir
 
 from .conftest import copy_wheels, perennial

@@ -143,6 +143,20 @@ def test_a_census_gives_the_delta_of_its_wheels_judging_only_those_touched(
     assert scoped == full
 
 
+def test_a_change_no_wheel_of_the_census_names_judges_none_of_them(
+    repo: Path, fixture_census: FixtureCensus
+) -> None:
+    edit(
+        repo / "policies" / "baselines" / "manylinux_2_24.toml",
+        ALLOW_NCURSESW[0],
+        'libraries = ["libmvec.so.1", "libnowhere.so.9"]',
+    )
+    code, out, _ = review(repo, "--base", "HEAD", "--census", str(fixture_census.out), "--json")
+    wheels = json.loads(out)["wheels"]
+    assert code == 0 and wheels["judged"] == 0 and wheels["changed"]["wheels"] == 0
+    assert wheels["untouched"] + wheels["unreadable"] == len(list(FIXTURES.rglob("*.whl")))
+
+
 def test_evidence_lacking_a_newly_allowed_version_is_a_new_mismatch(
     repo: Path, tmp_path: Path
 ) -> None:
