@@ -10,6 +10,11 @@ command and of each Dask worker, sampled with psutil), and prints what it measur
                                                            # census against re-auditing
     .venv/bin/python benchmarks/census_bench.py scale --count 10000 [--max-mb 10]
                                                            # hard links of the corpus
+    .venv/bin/python benchmarks/census_bench.py rejudge-scale  # review over that census
+    .venv/bin/python benchmarks/census_bench.py all --json out.json  # the four, in order
+
+Every stage also writes its measurements to ``--work``/STAGE.json, with the machine's load
+average sampled while it ran (other jobs share the machine: read the numbers against it).
 
 Everything it writes goes under ``--work`` (default /tmp/perennial-census-bench); the scale
 mirror is hard links, so its disk use is the census output only.
@@ -44,7 +49,14 @@ CHANGE = (
     'libraries = ["libmvec.so.1", "libncursesw.so.5"]',
 )
 """The policy change re-judged: libncursesw.so.5 joins the allowed libraries from 2_24 on
-(the example of docs/guides/propose-a-policy-change.md)."""
+(the example of docs/guides/propose-a-policy-change.md). It only changes what baselines
+allow, so a review judges again only the wheels that need or bundle that library."""
+UNSCOPED = (
+    "architectures.toml",
+    'Intel 64)"\nfloor = "2.5"',
+    'Intel 64)"\nfloor = "2.12"',
+)
+"""A change with no scope (x86_64's floor raised): a review judges every wheel again."""
 PROGRESS = re.compile(r"\] (\d+)/(\d+) wheels")
 
 
@@ -141,12 +153,23 @@ def mirror_of(wheels: list[Path], folder: Path, count: int) -> Path:
     return folder
 
 
-def census(folder: Path, out: Path, workers: int, marks: tuple[int, ...] = ()) -> Measured:
+def census(
+    folder: Path,
+    out: Path,
+    workers: int,
+    marks: tuple[int, ...] = (),
+    policies: Path | None = None,
+) -> Measured:
     """``perennial census FOLDER --out OUT --workers N`` from scratch."""
-    for stale in out.parent.glob(out.stem + "*"):
-        shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    from reference_impl.census.store import Paths
+
+    paths = Paths.of(out)
+    shutil.rmtree(paths.parts, ignore_errors=True)
+    paths.wheels.unlink(missing_ok=True)
+    paths.files.unlink(missing_ok=True)
     command = [str(VENV_BIN / "perennial"), "census", str(folder), "--out", str(out)]
     command += ["--workers", str(workers), "--progress", "--json"]
+    command += ["--policies", str(policies)] if policies else []
     measured = measure(command, marks)
     if measured.code != 0:
         sys.exit(f"census failed ({measured.code})")
@@ -177,8 +200,8 @@ def stage_corpus(args: argparse.Namespace) -> dict[str, Any]:
     return rows
 
 
-def changed_policies(work: Path) -> Path:
-    """A git work tree whose policies/ carry :data:`CHANGE` over a commit without it."""
+def changed_policies(work: Path, change: tuple[str, str, str] = CHANGE) -> Path:
+    """A git work tree whose policies/ carry ``change`` over a commit without it."""
     repo = work / "review-repo"
     if repo.exists():
         shutil.rmtree(repo)
@@ -189,8 +212,9 @@ def changed_policies(work: Path) -> Path:
         ["-c", "user.name=bench", "-c", "user.email=bench@example.org", "commit", "-qm", "base"],
     ):
         subprocess.run(["git", "-C", str(repo), *args], check=True)
-    path = repo / "policies" / CHANGE[0]
-    path.write_text(path.read_text().replace(CHANGE[1], CHANGE[2], 1))
+    path = repo / "policies" / change[0]
+    assert change[1] in path.read_text(), change
+    path.write_text(path.read_text().replace(change[1], change[2], 1))
     return repo / "policies"
 
 
@@ -208,6 +232,7 @@ def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
         sys.exit(f"no {out}: run the corpus stage first")
     head_dir = changed_policies(args.work)
     head = load_policies(head_dir)
+    next(read_census(Paths.of(out)))  # imports pyarrow, as re-auditing has its imports done
 
     start = time.perf_counter()
     facts = [facts_of(w, f, str(out)) for w, f in read_census(Paths.of(out)) if w["error"] is None]
@@ -233,12 +258,9 @@ def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
         "review_command_s": reviewed.seconds,
         "review_changed": json.loads(reviewed.stdout)["wheels"]["changed"]["wheels"],
     }
-    recensus = [str(VENV_BIN / "perennial"), "census", str(args.work / "corpus"), "--out"]
-    recensus += [str(args.work / "recensus.parquet"), "--policies", str(head_dir), "--workers", "1"]
-    shutil.rmtree(args.work / "recensus.parquet.parts", ignore_errors=True)
-    for stale in args.work.glob("recensus*.parquet"):
-        stale.unlink()
-    rows["recensus_1_worker_s"] = measure(recensus).seconds
+    rows["recensus_1_worker_s"] = census(
+        args.work / "corpus", args.work / "recensus.parquet", 1, policies=head_dir
+    ).seconds
     rows["ratio_review_vs_recensus"] = rows["recensus_1_worker_s"] / reviewed.seconds
     for key, value in rows.items():
         print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
@@ -265,16 +287,76 @@ def stage_scale(args: argparse.Namespace) -> dict[str, Any]:
         "per_worker": args.count / measured.seconds / args.workers,
         "command_peak_mib": measured.peak_mib,
         "worker_peak_mib": measured.peak_worker_mib,
-        "output_mb": sum(p.stat().st_size for p in out.parent.glob("scale*.parquet")) / 1e6,
+        "output_mb": (out.stat().st_size + out.with_suffix(".files.parquet").stat().st_size) / 1e6,
         "at": measured.at,
     }
     print(json.dumps(rows, indent=2))
     return rows
 
 
+def stage_rejudge_scale(args: argparse.Namespace) -> dict[str, Any]:
+    """Both changes reviewed over the scale census, against the time that census took."""
+    out = args.work / "scale.parquet"
+    made = json.loads((args.work / "scale.json").read_text())  # written by the scale stage
+    rows: dict[str, Any] = {"wheels": made["wheels"], "census_s": made["seconds"]}
+    for name, change in (("scoped", CHANGE), ("unscoped", UNSCOPED)):
+        head_dir = changed_policies(args.work, change)
+        review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
+        measured = measure([*review, "--census", str(out), "--json"])
+        wheels = json.loads(measured.stdout)["wheels"]
+        rows[name] = {
+            "seconds": measured.seconds,
+            "peak_mib": measured.peak_mib,
+            "judged": wheels["judged"],
+            "untouched": wheels["untouched"],
+            "changed": wheels["changed"]["wheels"],
+            "ratio_vs_census": made["seconds"] / measured.seconds,
+        }
+    print(json.dumps(rows, indent=2))
+    return rows
+
+
+STAGES = {
+    "corpus": stage_corpus,
+    "rejudge": stage_rejudge,
+    "scale": stage_scale,
+    "rejudge-scale": stage_rejudge_scale,
+}
+
+
+def under_load(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Stage ``name``, with the 1-minute load average sampled every 5 s while it ran and
+    ``uptime`` before and after; its rows are also saved to ``--work``/NAME.json."""
+    samples: list[float] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(5):
+            samples.append(os.getloadavg()[0])
+
+    def uptime() -> str:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+    before = uptime()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    rows = STAGES[name](args)
+    stop.set()
+    sampler.join()
+    rows["load"] = {
+        "uptime_before": before,
+        "uptime_after": uptime(),
+        "mean_1min": sum(samples) / len(samples) if samples else None,
+        "max_1min": max(samples, default=None),
+    }
+    print(f"{name} load: {json.dumps(rows['load'])}", flush=True)
+    (args.work / f"{name}.json").write_text(json.dumps(rows, indent=2))
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["corpus", "rejudge", "scale"])
+    parser.add_argument("stage", choices=[*STAGES, "all"])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     parser.add_argument("--count", type=int, default=10_000)
@@ -285,8 +367,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the measurements here")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    stage = {"corpus": stage_corpus, "rejudge": stage_rejudge, "scale": stage_scale}
-    rows = stage[args.stage](args)
+    names = list(STAGES) if args.stage == "all" else [args.stage]
+    rows = {name: under_load(name, args) for name in names}
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0

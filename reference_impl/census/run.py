@@ -32,6 +32,14 @@ IN_FLIGHT_PER_THREAD = 4
 the client's memory does not grow with the mirror."""
 WAIT_FOR_WORKERS = 60
 """Seconds an existing scheduler may take to have a worker."""
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.log-length": 1000,
+    "distributed.admin.system-monitor.log-length": 60,
+}
+"""Dask settings for the local cluster: no statistical profiler and short logs, which
+otherwise grow with every task for the first hours (a census runs hundreds of thousands of
+small tasks); an existing cluster's workers take these from their own configuration."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +138,11 @@ def _client(settings: Settings) -> Iterator[Any]:
                 raise PerennialError(settings.scheduler, problem) from None
             yield client
         return
+    import dask
+
     workers = settings.workers or len(os.sched_getaffinity(0))
     with (
+        dask.config.set(LOCAL_CLUSTER_CONFIG),
         LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
