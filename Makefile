@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: site test lint browser-deps example-deps clean
+.PHONY: site test lint browser-deps example-deps clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,12 @@ lint: $(STAMP)
 ## test: the whole suite: lint, the site, then pytest (including the browser test)
 test: $(STAMP) browser-deps example-deps lint site
 	$(PY) -m pytest
+
+## fuzz: the whole fuzz campaign (seeded, 12,000 cases in limited children), counts per class;
+## exit 1 on any traceback, internal error, messy answer or run over the limits.
+## FUZZ_ARGS passes options, e.g. FUZZ_ARGS="--seed 7 --elf 500"
+fuzz: $(STAMP)
+	$(PY) -m tests.fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf _build

@@ -6,10 +6,16 @@ reference_impl/; they are ignored by git.
 """
 
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path[:0] = [str(ROOT / "docs" / "ext"), str(ROOT)]
+
+# The repository's address lives once, in pyproject.toml; every page links it in its footer.
+REPOSITORY = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+    "urls"
+]["Repository"]
 
 project = "perennial-manylinux"
 author = "perennial-manylinux contributors"
@@ -26,7 +32,8 @@ exclude_patterns = ["docs/ext/**", "docs/_static/**"]
 # The API reference of reference_impl, rendered as MyST into docs/api/.
 autodoc2_packages = [{"path": "reference_impl", "auto_mode": True}]
 autodoc2_output_dir = "docs/api"
-autodoc2_render_plugin = "myst"
+# autodoc2's MyST renderer, without its "= None" for attributes that have no value
+autodoc2_render_plugin = "perennial_site.apidoc.Renderer"
 autodoc2_hidden_objects = ["private", "dunder", "inherited"]
 autodoc2_hidden_regexes = [r"reference_impl\.__main__"]
 
@@ -35,6 +42,19 @@ html_theme = "furo"
 html_title = "perennial-manylinux"
 html_static_path = ["docs/_static"]
 html_favicon = "docs/_static/favicon.svg"
-html_theme_options = {"navigation_with_keys": True}
+perennial_repository = REPOSITORY
+html_theme_options = {
+    "navigation_with_keys": True,
+    # the generated pages have no source file to view or edit
+    "top_of_page_buttons": [],
+    "footer_icons": [
+        {
+            "name": "Repository",
+            "url": REPOSITORY,
+            "html": '<span class="repository-label">Source repository</span>',
+            "class": "repository-link",
+        }
+    ],
+}
 html_copy_source = False
 html_show_sourcelink = False

@@ -6,6 +6,7 @@ code of its class; no traceback ever reaches a user.
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 
@@ -81,3 +82,11 @@ class ELFError(PerennialError):
 
 class WheelError(PerennialError):
     """A wheel cannot be read: not a zip, hostile member names or sizes, missing metadata."""
+
+
+def os_cause(error: OSError) -> str:
+    """What the system said, with its symbolic name, for a one-line message:
+    ``Invalid argument (EINVAL)``, ``No such file or directory (ENOENT)``."""
+    name = errno.errorcode.get(error.errno or 0)
+    text = error.strerror or type(error).__name__
+    return f"{text} ({name})" if name else text

@@ -21,11 +21,12 @@ from typing import Literal
 from reference_impl.elf import identify_architecture, read_identity
 from reference_impl.errors import SystemProbeError
 from reference_impl.policy import Architecture, GlibcVersion, PolicySet, default_policies
+from reference_impl.policy.model import MAX_NUMBER
 from reference_impl.tags import PlatformTag, fold_case, shown
 
 Libc = Literal["glibc", "musl", "unknown"]
 
-_VERSION_PREFIX = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})")
+_VERSION_PREFIX = re.compile(r"([0-9]+)\.([0-9]+)")
 ELF_HEADER_SIZE = 64
 """Bytes of an ELF file that hold the whole file header of either class."""
 
@@ -33,11 +34,29 @@ ELF_HEADER_SIZE = 64
 def parse_glibc_version(text: str) -> GlibcVersion | None:
     """The leading ``MAJOR.MINOR`` of a glibc version string, vendor suffix ignored
     (clause installer.glibc-vendor-suffix); None when there is none
-    (clause installer.glibc-unparseable)."""
+    (clause installer.glibc-unparseable).
+
+    A number above :data:`~reference_impl.policy.model.MAX_NUMBER` is :class:`SystemProbeError`:
+    no tag can name such a glibc (clause tag.number-range), and enumerating the tags down
+    from it would never end.
+    """
     match = _VERSION_PREFIX.match(text)
     if match is None:
         return None
-    return GlibcVersion(int(match[1]), int(match[2]))
+    major, minor = (part.lstrip("0") or "0" for part in match.groups())
+    if len(major) > len(str(MAX_NUMBER)) or len(minor) > len(str(MAX_NUMBER)):
+        raise _beyond_tags(text)
+    version = GlibcVersion(int(major), int(minor))
+    if max(version) > MAX_NUMBER:
+        raise _beyond_tags(text)
+    return version
+
+
+def _beyond_tags(text: str) -> SystemProbeError:
+    return SystemProbeError(
+        shown(text),
+        f"a glibc version number above {MAX_NUMBER}, more than any tag can name (tag.number-range)",
+    )
 
 
 def identify_interpreter(header: bytes, architectures: Mapping[str, Architecture]) -> str | None:

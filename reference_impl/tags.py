@@ -18,11 +18,10 @@ from packaging.version import InvalidVersion
 
 from reference_impl.errors import TagError
 from reference_impl.policy import GlibcVersion, LegacyAlias, PolicySet, default_policies
+from reference_impl.policy.model import MAX_NUMBER
 
 MAX_LENGTH = 255
 """Longest platform tag or wheel filename (clause tag.length): a file name limit of Linux."""
-MAX_NUMBER = 65535
-"""Largest glibc MAJOR or MINOR in a tag (clause tag.number-range)."""
 
 Kind = Literal["manylinux", "linux", "other"]
 

@@ -2,14 +2,18 @@
 
 A wheel is a zip archive written by someone else. Before any member is decompressed, this
 module refuses archives whose member names could escape a directory, whose members overlap
-(the shape of a zip bomb built from one shared stream), or whose declared sizes are absurd;
-reading a member never returns more bytes than it declared. Nothing is extracted to disk.
+(the shape of a zip bomb built from one shared stream), whose declared sizes or offsets are
+absurd, or whose members are encrypted; reading a member never returns more bytes than it
+declared, and a member whose data cannot be decompressed is a :class:`WheelError` naming it
+and the cause. Only regular files are opened (a FIFO would block for ever, a device would
+never end). Nothing is extracted to disk.
 """
 
 from __future__ import annotations
 
 import io
 import itertools
+import lzma
 import posixpath
 import struct
 import zipfile
@@ -24,7 +28,8 @@ from packaging.tags import Tag, parse_tag
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from reference_impl.errors import WheelError
+from reference_impl.errors import WheelError, os_cause
+from reference_impl.files import NotRegularFileError, open_regular
 
 MAX_MEMBER_BYTES = 4 << 30
 """The most one member may declare when decompressed (4 GiB); larger is refused as absurd."""
@@ -45,6 +50,21 @@ _RAW_CHUNK = 1 << 18
 _PEEK_CHUNK = 1 << 12
 _OUT_CHUNK = 1 << 18
 _LOCAL_MAGIC = 0x04034B50
+_ENCRYPTED = 0x1
+"""General-purpose flag bit 0: the member is encrypted (APPNOTE 4.4.4)."""
+_METHODS = {zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
+_DECOMPRESSION_ERRORS = (
+    zipfile.BadZipFile,
+    lzma.LZMAError,
+    zlib.error,
+    OSError,  # bz2 and the archive's own reads
+    EOFError,
+    RuntimeError,  # zipfile: "File is encrypted"
+    NotImplementedError,  # zipfile: an unsupported compression method
+    ValueError,
+    MemoryError,  # an LZMA dictionary larger than the memory left
+)
+"""What zipfile and the decompressors raise on data that is not what its header says."""
 
 
 class Member(NamedTuple):
@@ -76,28 +96,18 @@ class SafeWheel:
     def __init__(self, source: str | Path | BinaryIO, display: str | None = None) -> None:
         self.display = display or (str(source) if isinstance(source, (str, Path)) else "<wheel>")
         self._fallback: zipfile.ZipFile | None = None
-        owned = isinstance(source, (str, Path))
-        try:
-            # closed by close(), like zipfile's own handle
-            self._fp: BinaryIO = (
-                open(source, "rb")  # noqa: SIM115
-                if isinstance(source, (str, Path))
-                else source
-            )
-        except OSError as error:
-            raise WheelError(
-                self.display, f"not a readable zip archive ({_short(error)})"
-            ) from None
-        self._owned = owned
+        self._owned = isinstance(source, (str, Path))
+        # closed by close(), like zipfile's own handle
+        self._fp = _open(source, self.display) if isinstance(source, (str, Path)) else source
         try:
             try:
                 entries, start_dir = _read_directory(self._fp)
                 self.members, self._crc = _check_members(entries, self.display)
-            except (_NotAZip, struct.error, OSError, EOFError, ValueError) as error:
-                raise WheelError(
-                    self.display, f"not a readable zip archive ({_short(error)})"
-                ) from None
-            _check_layout(self._fp, self.members, start_dir, self.display)
+                _check_layout(self._fp, self.members, start_dir, self.display)
+            except _NotAZip as error:
+                raise WheelError(self.display, f"not a readable zip archive: {error}") from None
+            except OSError as error:
+                raise WheelError(self.display, f"reading it failed: {os_cause(error)}") from None
         except BaseException:
             self.close()
             raise
@@ -116,15 +126,18 @@ class SafeWheel:
 
     def open(self, name: str) -> IO[bytes]:
         """A stream of one member's content through zipfile, for compression methods other
-        than deflate (zipfile then reads the directory again); never past the declared size."""
+        than deflate (zipfile then reads the directory again); never past the declared size.
+        Every decompression error while reading becomes a :class:`WheelError` naming the
+        member and the cause."""
+        method = self.members[name].compress_type
+        label = f"member {name}"
         try:
             if self._fallback is None:
                 self._fallback = zipfile.ZipFile(self._fp)
-            return self._fallback.open(name)
-        except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError) as error:
-            raise WheelError(
-                self.display, f"member {name}: cannot be read ({_short(error)})"
-            ) from None
+            inner = self._fallback.open(name)
+        except _DECOMPRESSION_ERRORS as error:
+            raise _unreadable(self.display, label, method, error) from None
+        return cast(IO[bytes], _CheckedStream(inner, self.display, label, method))
 
     def stream(self, name: str) -> IO[bytes]:
         """A fast stream of one member's content for reading front to back (``seek(0)`` to
@@ -219,6 +232,58 @@ def installed_path(name: str) -> str:
     return name
 
 
+class _CheckedStream(io.RawIOBase):
+    """A zipfile member stream whose decompression errors name the wheel and the member."""
+
+    def __init__(self, inner: IO[bytes], display: str, label: str, method: int) -> None:
+        self._inner = inner
+        self._display = display
+        self._label = label
+        self._method = method
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return self._inner.read(-1 if size is None else size)
+        except _DECOMPRESSION_ERRORS as error:
+            raise _unreadable(self._display, self._label, self._method, error) from None
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        try:
+            return self._inner.seek(offset, whence)
+        except _DECOMPRESSION_ERRORS as error:
+            raise _unreadable(self._display, self._label, self._method, error) from None
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
+def _unreadable(display: str, label: str, method: int, error: BaseException) -> WheelError:
+    """The one-line error for a member whose data cannot be decompressed."""
+    kind = _METHODS.get(method, f"compression method {method}")
+    if isinstance(error, NotImplementedError):
+        problem = f"uses {kind}, which is not supported"
+    elif isinstance(error, RuntimeError) and "encrypted" in str(error):
+        problem = "is encrypted"
+    elif isinstance(error, zipfile.BadZipFile) and "CRC" in str(error):
+        problem = "its content does not match its CRC-32 (damaged data)"
+    elif isinstance(error, EOFError):
+        problem = f"its {kind} data ends early (damaged data)"
+    elif isinstance(error, MemoryError):
+        problem = f"its {kind} data needs more memory to decompress than is available"
+    elif isinstance(error, OSError) and error.errno is not None:
+        problem = f"reading it failed: {os_cause(error)}"
+    else:
+        problem = f"its {kind} data is corrupt ({_short(error)})"
+    return WheelError(display, f"{label}: {problem}")
+
+
 class _MemberStream(io.RawIOBase):
     """Decompress one stored or deflated member straight from the archive's file."""
 
@@ -281,9 +346,14 @@ class _MemberStream(io.RawIOBase):
             self._archive.seek(self._raw_at)
             # The first read is small: most members are only peeked at for the ELF magic.
             chunk = _RAW_CHUNK if self._pieces else _PEEK_CHUNK
-            raw = self._archive.read(min(chunk, self._raw_left))
+            try:
+                raw = self._archive.read(min(chunk, self._raw_left))
+            except OSError as error:
+                raise WheelError(
+                    self._display, f"{self._label}: reading it failed: {os_cause(error)}"
+                ) from None
             if not raw:
-                raise WheelError(self._display, f"{self._label}: compressed data ends early")
+                raise WheelError(self._display, f"{self._label}: its data ends early (damaged)")
             self._raw_at += len(raw)
             self._raw_left -= len(raw)
             out = raw if self._zlib is None else self._inflate(raw)
@@ -296,7 +366,7 @@ class _MemberStream(io.RawIOBase):
         try:
             return self._zlib.decompress(raw, _OUT_CHUNK)
         except zlib.error as error:
-            raise WheelError(self._display, f"{self._label}: corrupt data ({error})") from None
+            raise _unreadable(self._display, self._label, self._info.compress_type, error) from None
 
 
 def _fast(compress_type: int) -> bool:
@@ -304,21 +374,48 @@ def _fast(compress_type: int) -> bool:
     return compress_type in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 
 
+def _open(path: str | Path, display: str) -> BinaryIO:
+    try:
+        return open_regular(path)
+    except NotRegularFileError as error:
+        raise WheelError(display, f"{error.strerror}: not a wheel") from None
+    except OSError as error:
+        raise WheelError(display, f"cannot be opened: {os_cause(error)}") from None
+    except ValueError as error:  # a NUL in the name
+        raise WheelError(display, f"cannot be opened: {_short(error)}") from None
+
+
 class _NotAZip(Exception):
-    """The archive's end records or central directory are missing or inconsistent."""
+    """The archive is not a zip file, or a damaged one: the message says which, and why."""
 
 
-def _read_directory(fp: BinaryIO) -> tuple[Iterator[tuple[str, Member, int]], int]:
-    """The central directory's entries as (name, member, CRC-32), ``data_at`` still the local
-    header's offset, and where the directory starts. Read as zipfile reads it (the end
-    record, zip64 records, data prepended to the archive), without a ``ZipInfo`` each."""
-    size = fp.seek(0, 2)
+def _damaged(problem: str) -> _NotAZip:
+    return _NotAZip(f"a damaged zip file ({problem})")
+
+
+def _read_directory(fp: BinaryIO) -> tuple[Iterator[tuple[str, Member, int, int]], int]:
+    """The central directory's entries as (name, member, CRC-32, flags), ``data_at`` still
+    the local header's offset, and where the directory starts. Read as zipfile reads it (the
+    end record, zip64 records, data prepended to the archive), without a ``ZipInfo`` each.
+    A file that begins like a zip archive but has no end record is told apart from a file
+    that is no zip archive at all."""
+    try:
+        size = fp.seek(0, 2)
+    except OSError as error:  # /proc/self/mem and its kind: regular files that cannot seek
+        raise _NotAZip(f"its end cannot be found (seeking there: {os_cause(error)})") from None
+    if size == 0:
+        raise _NotAZip("the file is empty")
     tail_length = min(size, _END.size + _MAX_COMMENT)
     fp.seek(size - tail_length)
     tail = fp.read(tail_length)
     at = tail.rfind(b"PK\005\006")
     if at < 0 or len(tail) - at < _END.size:
-        raise _NotAZip("File is not a zip file")
+        fp.seek(0)
+        if fp.read(4) == b"PK\003\004":
+            raise _damaged(
+                "it begins like one but its end-of-central-directory record is missing: cut short?"
+            )
+        raise _NotAZip("not a zip file at all (no end-of-central-directory record)")
     _sig, _disk, _disk_dir, _here, _count, dir_size, dir_offset, _comment = _END.unpack_from(
         tail, at
     )
@@ -330,7 +427,7 @@ def _read_directory(fp: BinaryIO) -> tuple[Iterator[tuple[str, Member, int]], in
         if len(locator) == _END64_LOCATOR.size and locator[:4] == b"PK\006\007":
             _sig, disk, _at, disks = _END64_LOCATOR.unpack(locator)
             if disk or disks > 1:
-                raise _NotAZip("zipfiles that span multiple disks are not supported")
+                raise _NotAZip("a zip file that spans several disks, which a wheel cannot be")
             record = b""
             if end_at >= _END64_LOCATOR.size + _END64.size:
                 fp.seek(end_at - _END64_LOCATOR.size - _END64.size)
@@ -340,23 +437,28 @@ def _read_directory(fp: BinaryIO) -> tuple[Iterator[tuple[str, Member, int]], in
                 dir_size, dir_offset = fields[8], fields[9]
                 concat = end_at - dir_size - dir_offset - _END64.size - _END64_LOCATOR.size
     start_dir = dir_offset + concat
-    if start_dir < 0:
-        raise _NotAZip("Bad offset for central directory")
+    if not 0 <= start_dir <= end_at or dir_size > end_at - start_dir:
+        raise _damaged(
+            f"its central directory of {dir_size} bytes at offset {dir_offset} lies outside "
+            f"the file of {size} bytes"
+        )
     fp.seek(start_dir)
     directory = fp.read(dir_size)
     if len(directory) != dir_size:
-        raise _NotAZip("Truncated central directory")
-    return _entries(directory, concat), start_dir
+        raise _damaged("its central directory is cut short")
+    return _entries(directory, concat, start_dir), start_dir
 
 
-def _entries(directory: bytes, concat: int) -> Iterator[tuple[str, Member, int]]:
+def _entries(
+    directory: bytes, concat: int, start_dir: int
+) -> Iterator[tuple[str, Member, int, int]]:
     at = 0
     while at < len(directory):
         if len(directory) - at < _CENTRAL.size:
-            raise _NotAZip("Truncated central directory")
+            raise _damaged("its central directory is cut short")
         fields = _CENTRAL.unpack_from(directory, at)
         if fields[0] != b"PK\001\002":
-            raise _NotAZip("Bad magic number for central directory")
+            raise _damaged("an entry of its central directory has the wrong signature")
         flags, method, crc, compressed, size = (
             fields[5],
             fields[6],
@@ -372,14 +474,27 @@ def _entries(directory: bytes, concat: int) -> Iterator[tuple[str, Member, int]]
         extra = directory[at : at + extra_length]
         at += extra_length + comment_length
         if at > len(directory):
-            raise _NotAZip("Truncated central directory")
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+            raise _damaged("its central directory is cut short")
+        try:
+            name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+        except UnicodeDecodeError:
+            raise _damaged(f"a member name {raw_name!r} is not the UTF-8 it claims") from None
         if "\0" in name:  # zipfile cuts a name at its first NUL
             name = name[: name.index("\0")]
         if fields[3] > 63:
-            raise _NotAZip(f"zip file version {fields[3] / 10:.1f}")
+            raise _NotAZip(f"zip file version {fields[3] / 10:.1f}, newer than a wheel may need")
         size, compressed, offset = _zip64_extra(extra, size, compressed, offset)
-        yield name, Member(method, compressed, size, offset + concat), crc
+        if not 0 <= offset + concat <= start_dir - _LOCAL_HEADER.size:
+            raise _damaged(
+                f"member {name}: its local header offset {offset} lies outside the "
+                f"{start_dir} bytes before the central directory"
+            )
+        if compressed > start_dir:
+            raise _damaged(
+                f"member {name}: its compressed size {compressed} exceeds the "
+                f"{start_dir} bytes before the central directory"
+            )
+        yield name, Member(method, compressed, size, offset + concat), crc, flags
 
 
 def _zip64_extra(extra: bytes, size: int, compressed: int, offset: int) -> tuple[int, int, int]:
@@ -389,7 +504,7 @@ def _zip64_extra(extra: bytes, size: int, compressed: int, offset: int) -> tuple
     while at + 4 <= len(extra):
         kind, length = struct.unpack_from("<HH", extra, at)
         if at + 4 + length > len(extra):
-            raise _NotAZip(f"Corrupt extra field {kind:04x} (size={length})")
+            raise _damaged(f"extra field {kind:04x} of {length} bytes overruns its entry")
         if kind == 0x0001:
             values = iter(
                 struct.unpack_from(f"<{length // 8}Q", extra, at + 4) if length >= 8 else ()
@@ -402,22 +517,24 @@ def _zip64_extra(extra: bytes, size: int, compressed: int, offset: int) -> tuple
                 if offset == 0xFFFFFFFF:
                     offset = next(values)
             except StopIteration:
-                raise _NotAZip("Corrupt zip64 extra field") from None
+                raise _damaged("a zip64 extra field lacks a value it must hold") from None
         at += 4 + length
     return size, compressed, offset
 
 
 def _check_members(
-    entries: Iterable[tuple[str, Member, int]], display: str
+    entries: Iterable[tuple[str, Member, int, int]], display: str
 ) -> tuple[dict[str, Member], dict[str, int]]:
     """The members by name, and the CRC-32 of each ``*.dist-info/WHEEL`` file."""
     members: dict[str, Member] = {}
     crcs: dict[str, int] = {}
     total = 0
-    for name, info, crc in entries:
+    for name, info, crc, flags in entries:
         _check_name(name, display)
         if name in members:
             raise WheelError(display, f"member {name} appears twice")
+        if flags & _ENCRYPTED:
+            raise WheelError(display, f"member {name} is encrypted: no installer can read it")
         if info.file_size > MAX_MEMBER_BYTES:
             raise WheelError(
                 display, f"member {name} declares an absurd size ({info.file_size} bytes)"

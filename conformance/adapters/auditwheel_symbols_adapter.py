@@ -5,7 +5,7 @@ every manylinux claim of the filename and checks every ELF member against that p
 embedded copy of auditwheel's ``policy.json`` (libraries, symbol versions, black-listed
 symbols). Its exit status is its verdict: 0 the claims hold (``pass``), 1 they do not
 (``fail``); an ``Error:`` line from its ``main`` is its "could not read the wheel"
-(``refused``). It names no baseline, glibc or clause, so only ``verdict`` is compared; any
+(``refused``). It names no baseline, glibc version or clause, so only ``verdict`` is compared; any
 other ending (a panic, a signal, a time-out) is the tool failing, reported as an error.
 
 Each run is bounded: a time limit and an address-space limit, so a wheel whose members
@@ -27,8 +27,9 @@ from conformance.pins import check_pinned
 _MEMORY_LIMIT = 1024 * 1024 * 1024
 _TIME_LIMIT = 60
 _VERDICTS = {0: "pass", 1: "fail"}
-_UNSUPPORTED = frozenset({"baseline", "minimal_glibc", "findings"})
-"""It names no baseline, no glibc version and no clause."""
+_UNSUPPORTED = frozenset({"baseline", "minimal_glibc", "glibc_needed", "findings"})
+"""It names no baseline, no glibc version (neither the earliest tag's nor the newest needed)
+and no clause."""
 
 
 def _limit_memory() -> None:

@@ -14,9 +14,10 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from reference_impl import __version__
+from reference_impl.display import shown
 from reference_impl.errors import ExitCode, PerennialError
 from reference_impl.policy import PolicySet, default_policies, load_policies
 
@@ -57,9 +58,32 @@ def _registrars(command: str | None = None) -> list[Register]:
     return found
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a wrong command line reported in one escaped line and exit code 2
+    (argparse's own report spans several lines and echoes unknown arguments as typed)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            int(ExitCode.USAGE),
+            f"{self.prog}: error: {shown(message)} (see {self.prog} --help)\n",
+        )
+
+
+def positive_count(limit: int) -> Callable[[str], int]:
+    """An argparse ``type`` for a count from 1 to ``limit``: anything else is a usage error."""
+
+    def parse(text: str) -> int:
+        value = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 0
+        if not 1 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to {limit}")
+        return value
+
+    return parse
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: every command, or only ``command`` when it is a built-in one."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="perennial",
         description="The executable specification of manylinux platform tags (PEP 600).",
         epilog=EXIT_CODES_HELP,
@@ -86,6 +110,12 @@ def add_command(
     return parser
 
 
+def say(line: str, *, stderr: bool = False) -> None:
+    """Print one line of text output; what came from input in it is escaped
+    (:func:`reference_impl.display.shown`), so a line stays one honest line."""
+    print(shown(line), file=sys.stderr if stderr else sys.stdout)
+
+
 def add_policies_option(parser: Any) -> None:
     """Add ``--policies DIR`` to a parser or argument group (read with :func:`policies_from`)."""
     parser.add_argument(
@@ -108,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except PerennialError as error:
-        print(f"perennial: {error}", file=sys.stderr)
+        print(f"perennial: {shown(str(error))}", file=sys.stderr)
         return int(error.exit_code)
     except KeyboardInterrupt:
         print("perennial: interrupted", file=sys.stderr)
@@ -116,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return int(ExitCode.OK)
     except Exception as error:  # the edge: a bug still gets one line, not a traceback
-        print(f"perennial: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        problem = shown(f"{type(error).__name__}: {error}")
+        print(f"perennial: internal error: {problem}", file=sys.stderr)
         return int(ExitCode.INTERNAL)
 
 

@@ -2,7 +2,7 @@
 
 Exit 0 when every wheel earns every tag it claims, 1 when some wheel does not or claims no
 manylinux tag (not judged), 3 when some input could not be read (the other wheels are still
-audited). Nothing is written anywhere.
+audited), 2 for a wrong command line. Nothing is written anywhere.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reference_impl.cli import add_command
-from reference_impl.errors import ExitCode, PerennialError
+from reference_impl.cli import add_command, positive_count, say
+from reference_impl.errors import ExitCode, PerennialError, os_cause
+
+MAX_JOBS = 1024
+"""More worker processes than this is a typo, not a machine."""
 
 
 def register(subparsers: Any) -> None:
@@ -31,7 +34,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("inputs", nargs="+", metavar="WHEEL|DIR", help="wheels, or folders of them")
     parser.add_argument("--json", action="store_true", help="JSON per schema audit-v2")
     parser.add_argument(
-        "--jobs", type=int, default=1, metavar="N", help="audit N wheels at once (processes)"
+        "--jobs",
+        type=positive_count(MAX_JOBS),
+        default=1,
+        metavar="N",
+        help=f"audit N wheels at once (processes, 1 to {MAX_JOBS})",
     )
     parser.set_defaults(func=_run)
 
@@ -48,11 +55,13 @@ class _Outcome:
 
 
 def _expand(inputs: list[str]) -> list[str]:
+    """Each input, a folder replaced by the ``*.whl`` inside it. Whatever is not a folder
+    stays, regular file or not, so a FIFO or a dangling link is refused in its own line."""
     found: list[str] = []
     for text in inputs:
         path = Path(text)
         if path.is_dir():
-            found.extend(str(p) for p in sorted(path.rglob("*.whl")) if p.is_file())
+            found.extend(str(p) for p in sorted(path.rglob("*.whl")) if not p.is_dir())
         else:
             found.append(text)
     return found
@@ -68,9 +77,7 @@ def audit_one(path: str) -> _Outcome:
     except PerennialError as error:
         return _failure(path, str(error), error.exit_code)
     except OSError as error:
-        return _failure(
-            path, f"{path}: cannot be read ({error.strerror or error})", ExitCode.BAD_INPUT
-        )
+        return _failure(path, f"{path}: reading it failed: {os_cause(error)}", ExitCode.BAD_INPUT)
     except MemoryError:
         return _failure(path, f"{path}: too large to audit in memory", ExitCode.BAD_INPUT)
     except Exception as error:  # the edge: a bug becomes one line for this wheel only
@@ -82,9 +89,9 @@ def audit_one(path: str) -> _Outcome:
 
 
 def _failure(path: str, message: str, exit_code: ExitCode) -> _Outcome:
-    line = " ".join(message.split())
+    """The message as it is (JSON escapes it when written; text output through ``shown``)."""
     code = int(exit_code)
-    return _Outcome(path, code, (), None, {"input": path, "problem": line, "exit_code": code})
+    return _Outcome(path, code, (), None, {"input": path, "problem": message, "exit_code": code})
 
 
 def _outcomes(paths: list[str], jobs: int) -> Iterator[_Outcome]:
@@ -93,7 +100,7 @@ def _outcomes(paths: list[str], jobs: int) -> Iterator[_Outcome]:
         return
     from concurrent.futures import ProcessPoolExecutor  # 2 MB of imports: only for --jobs
 
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
         yield from pool.map(audit_one, paths)
 
 
@@ -109,11 +116,9 @@ def _progress(done: int, total: int) -> None:
 def _run(args: argparse.Namespace) -> int:
     from reference_impl.audit_report import document
 
-    if args.jobs < 1:
-        raise PerennialError("--jobs", "must be at least 1")
     paths = _expand(args.inputs)
     if not paths:
-        print("perennial: no wheels found in " + ", ".join(args.inputs), file=sys.stderr)
+        say("perennial: no wheels found in " + ", ".join(args.inputs), stderr=True)
         return int(ExitCode.BAD_INPUT)
     show_progress = len(paths) > 1 and sys.stderr.isatty()
     errors: list[dict[str, Any]] = []
@@ -127,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
             errors.append(outcome.error)
             if show_progress:
                 sys.stderr.write("\n")
-            print(f"perennial: {outcome.error['problem']}", file=sys.stderr)
+            say(f"perennial: {outcome.error['problem']}", stderr=True)
         elif outcome.data is not None:
             if args.json:
                 text = json.dumps(outcome.data, indent=2).replace("\n", "\n    ")

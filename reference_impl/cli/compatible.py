@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from reference_impl.cli import add_command
+from reference_impl.cli import add_command, say
 from reference_impl.cli.system_options import add_system_options, describe_system, system_json
 from reference_impl.errors import ExitCode
 from reference_impl.installer import check
@@ -45,5 +45,5 @@ def _compatible(args: Any) -> int:
         print(json.dumps(answer))
     else:
         word = "yes" if verdict.compatible else "no"
-        print(f"{word}: {verdict.reason} ({verdict.clause})")
+        say(f"{word}: {verdict.reason} ({verdict.clause})")
     return ExitCode.OK if verdict.compatible else ExitCode.NO

@@ -7,10 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reference_impl.cli import add_command, add_policies_option, policies_from
+from reference_impl.cli import add_command, add_policies_option, policies_from, say
 from reference_impl.errors import ExitCode, PerennialError
 from reference_impl.policy import Baseline, default_policy_dir, load_policies
 from reference_impl.policy.diff import describe, diff_baselines, version_order
+from reference_impl.policy.targets import caveat_report, load_targets
 from reference_impl.policy.verify import load_observations, verify
 
 
@@ -82,7 +83,7 @@ def _list(args: argparse.Namespace) -> int:
     for baseline in policies.baselines:
         aliases = sorted(set(baseline.aliases.values()))
         alias_text = f" (alias {', '.join(aliases)})" if aliases else ""
-        print(
+        say(
             f"{baseline.name:<16} glibc {baseline.glibc!s:<5} "
             f"{', '.join(baseline.architectures)}{alias_text}"
         )
@@ -130,19 +131,19 @@ def _show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, indent=2))
         return ExitCode.OK
-    print(f"{baseline.name}: glibc {baseline.glibc}, derived from {baseline.based_on}")
+    say(f"{baseline.name}: glibc {baseline.glibc}, derived from {baseline.based_on}")
     if data["aliases"]:
-        print("legacy aliases: " + ", ".join(f"{a}_{arch}" for arch, a in data["aliases"].items()))
-    print(f"architectures: {', '.join(arches)}")
-    print(f"allowed libraries: {', '.join(data['libraries'])}")
+        say("legacy aliases: " + ", ".join(f"{a}_{arch}" for arch, a in data["aliases"].items()))
+    say(f"architectures: {', '.join(arches)}")
+    say(f"allowed libraries: {', '.join(data['libraries'])}")
     for arch in arches:
-        print(f"symbol versions on {arch}:")
+        say(f"symbol versions on {arch}:")
         for family, versions in data["symbol_versions"][arch].items():
-            print(f"  {family:<9} {' '.join(versions) or '(none)'}")
+            say(f"  {family:<9} {' '.join(versions) or '(none)'}")
     for lib, symbols in data["forbidden_symbols"].items():
-        print(f"forbidden from {lib}: {', '.join(symbols)}")
+        say(f"forbidden from {lib}: {', '.join(symbols)}")
     for amendment in baseline.amendments:
-        print(f"amended {amendment.date}: {amendment.change} ({amendment.link})")
+        say(f"amended {amendment.date}: {amendment.change} ({amendment.link})")
     return ExitCode.OK
 
 
@@ -150,12 +151,14 @@ def _diff(args: argparse.Namespace) -> int:
     policies = policies_from(args)
     old_policies = load_policies(args.old_policies) if args.old_policies else policies
     diff = diff_baselines(old_policies.baseline(args.old), policies.baseline(args.new))
-    print("\n".join(describe(diff)))
+    for line in describe(diff):
+        say(line)
     return ExitCode.OK
 
 
 def _verify(args: argparse.Namespace) -> int:
     policies = policies_from(args)
+    facts = load_targets(policies)  # a broken caveat file is refused before any output
     mismatches, coverage = verify(policies, load_observations(args.evidence, policies))
     by_baseline: dict[str, list[str]] = {}
     for entry in coverage:
@@ -164,20 +167,23 @@ def _verify(args: argparse.Namespace) -> int:
         )
     for baseline in policies.baselines:
         names = sorted({d.split(" ")[0] for d in by_baseline.get(baseline.name, [])})
-        print(f"{baseline.name} covers {len(names)} observed distributions: {', '.join(names)}")
+        say(f"{baseline.name} covers {len(names)} observed distributions: {', '.join(names)}")
         unobserved = [
             entry.arch
             for entry in coverage
             if entry.baseline == baseline.name and not entry.distributions
         ]
         if unobserved:
-            print(f"  no observation to check on {', '.join(unobserved)}")
+            say(f"  no observation to check on {', '.join(unobserved)}")
+    for line in caveat_report(policies, facts):
+        say(line)
     for mismatch in mismatches:
-        print(f"MISMATCH: {mismatch}")
+        say(f"MISMATCH: {mismatch}")
     if mismatches:
-        print(f"{len(mismatches)} allowed symbol versions are missing on covered distributions")
+        count = sum(len(m.versions) for m in mismatches)
+        say(f"{count} allowed symbol versions are missing on covered distributions")
         return ExitCode.NO
-    print("every allowed symbol version is present on every covered distribution")
+    say("every allowed symbol version is present on every covered distribution")
     return ExitCode.OK
 
 

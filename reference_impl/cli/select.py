@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
-from reference_impl.cli import add_command
+from reference_impl.cli import add_command, say
 from reference_impl.cli.system_options import add_system_options, describe_system, system_json
 from reference_impl.errors import ExitCode
 from reference_impl.installer import select
-from reference_impl.tags import shown
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
@@ -77,14 +75,14 @@ def _select(args: Any) -> int:
             )
         )
     else:
-        print(f"best: {result.best.filename if result.best else 'none'}")
+        say(f"best: {result.best.filename if result.best else 'none'}")
         for candidate in result.ranking:
-            print(f"{candidate.rank:>3}. {candidate.filename}  ({candidate.reason})")
+            say(f"{candidate.rank:>3}. {candidate.filename}  ({candidate.reason})")
         for candidate in result.refused:
-            print(f"  -  {candidate.filename}: refused: {candidate.reason}")
+            say(f"  -  {candidate.filename}: refused: {candidate.reason}")
     for candidate in malformed:
         problem = candidate.reason.removeprefix("malformed: ")
-        print(f"perennial: {shown(candidate.filename)}: {problem}", file=sys.stderr)
+        say(f"perennial: {candidate.filename}: {problem}", stderr=True)
     if malformed:
         return ExitCode.BAD_INPUT
     return ExitCode.OK if result.best else ExitCode.NO

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from reference_impl.cli import add_policies_option, policies_from
-from reference_impl.errors import SystemProbeError
+from reference_impl.errors import SystemProbeError, os_cause
+from reference_impl.files import open_regular
 from reference_impl.override import Override, find_override, load_override
 from reference_impl.policy import PolicySet
-from reference_impl.system import ELF_HEADER_SIZE, Libc, TargetSystem, detect
-from reference_impl.tags import parse_platform_tag, shown
+from reference_impl.system import ELF_HEADER_SIZE, Libc, TargetSystem, detect, parse_glibc_version
+from reference_impl.tags import parse_platform_tag
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ def add_system_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--glibc",
+        type=_glibc_option,
         metavar="VERSION",
         help="glibc version string as the system reports it, e.g. 2.28 or 2.17-centos",
     )
@@ -68,6 +70,15 @@ def add_system_options(parser: argparse.ArgumentParser) -> None:
         "--no-override", action="store_true", help="do not consult the running _manylinux"
     )
     add_policies_option(group)
+
+
+def _glibc_option(text: str) -> str:
+    """``--glibc`` as given; a version no tag can name is a usage error (exit 2)."""
+    try:
+        parse_glibc_version(text)
+    except SystemProbeError as error:
+        raise argparse.ArgumentTypeError(f"{error.source}: {error.problem}") from None
+    return text
 
 
 def describe_system(args: Any) -> Described:
@@ -105,16 +116,16 @@ def _from_options(args: Any, policies: PolicySet) -> TargetSystem:
 
 def _with_interpreter(system: TargetSystem, path: Path) -> TargetSystem:
     try:
-        with path.open("rb") as handle:
+        with open_regular(path) as handle:
             header = handle.read(ELF_HEADER_SIZE)
     except OSError as error:
-        raise SystemProbeError(str(path), error.strerror or "cannot be read") from None
+        raise SystemProbeError(str(path), f"cannot be read: {os_cause(error)}") from None
+    except ValueError as error:  # a NUL in the name
+        raise SystemProbeError(str(path), f"cannot be read: {error}") from None
     try:
         return replace(system, interpreter_elf=header)
     except SystemProbeError:
-        raise SystemProbeError(
-            shown(str(path)), "not an ELF file (no complete ELF header)"
-        ) from None
+        raise SystemProbeError(str(path), "not an ELF file (no complete ELF header)") from None
 
 
 def system_json(described: Described) -> dict[str, Any]:

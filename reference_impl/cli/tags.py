@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
-from reference_impl.cli import add_command
+from reference_impl.cli import add_command, say
 from reference_impl.cli.system_options import add_system_options, describe_system, system_json
 from reference_impl.errors import ExitCode
 from reference_impl.installer import platform_tags
@@ -32,14 +31,14 @@ def _tags(args: Any) -> int:
     tags = platform_tags(described.system, policies=described.policies, override=described.override)
     system = described.system
     if system.libc != "glibc" or system.glibc is None:
-        print(
+        say(
             f"perennial: note: {system.describe()}: no manylinux tag fits "
             "(installer.glibc-unparseable)",
-            file=sys.stderr,
+            stderr=True,
         )
     if args.json:
         print(json.dumps({"system": system_json(described), "tags": [t.text for t in tags]}))
     else:
         for tag in tags:
-            print(tag.text)
+            say(tag.text)
     return ExitCode.OK if any(t.is_manylinux for t in tags) else ExitCode.NO

@@ -12,20 +12,32 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from reference_impl.errors import PolicyError
+from reference_impl.errors import PolicyError, os_cause
+from reference_impl.files import read_regular
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_POLICY_FILE = 16 << 20
+"""A policy file is written by hand: 16 MiB is far more than one can need."""
 
 
 def read_toml(path: Path, shown_as: str) -> dict[str, Any]:
-    """Parse a TOML file; a syntax error becomes one PolicyError line."""
+    """Parse a TOML file; anything wrong with it (unreadable, not UTF-8, not TOML, nested
+    beyond the parser's reach) becomes one PolicyError line naming the file."""
     try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
+        text = read_regular(path, MAX_POLICY_FILE).decode("utf-8")
+        return tomllib.loads(text)
+    except OSError as error:
+        raise PolicyError(shown_as, f"cannot be read: {os_cause(error)}") from None
+    except UnicodeDecodeError as error:
+        utf16 = error.object[:2] in (b"\xff\xfe", b"\xfe\xff")
+        found = "UTF-16 text" if utf16 else f"byte 0x{error.object[error.start]:02x}"
+        raise PolicyError(
+            shown_as, f"not UTF-8: {found} at offset {error.start}; a policy file is UTF-8 TOML"
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(shown_as, f"not valid TOML: {error}") from None
-    except OSError as error:
-        raise PolicyError(shown_as, f"cannot be read: {error.strerror}") from None
+    except RecursionError:
+        raise PolicyError(shown_as, "not valid TOML here: values nested too deeply") from None
 
 
 class Table:

@@ -35,7 +35,6 @@ _BASELINE_KEYS = (
     "glibc",
     "extends",
     "based_on",
-    "build_image",
     "provenance",
     "aliases",
     "isa",
@@ -89,7 +88,6 @@ class _RawBaseline:
     file: Path
     table: Table
     based_on: str
-    build_image: str | None
     provenance: dict[str, str]
     aliases: dict[str, str]
     isa: dict[str, str]
@@ -310,7 +308,6 @@ class _Reader:
             file=path,
             table=table,
             based_on=table.text("based_on"),
-            build_image=table.optional_text("build_image"),
             provenance=provenance,
             aliases=aliases,
             isa=isa,
@@ -493,7 +490,6 @@ def _apply(
         glibc=item.glibc,
         previous=item.extends,
         based_on=item.based_on,
-        build_image=item.build_image,
         architectures=tuple(archs),
         aliases=dict(item.aliases),
         symbol_versions=symbol_versions,

@@ -14,7 +14,10 @@ from typing import NamedTuple
 
 from reference_impl.errors import PolicyError, UnknownNameError
 
-_GLIBC_TEXT = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+MAX_NUMBER = 65535
+"""Largest glibc MAJOR or MINOR a platform tag can name (clause tag.number-range)."""
+_PART = r"(0|[1-9][0-9]{0,4})"
+_GLIBC_TEXT = re.compile(rf"{_PART}\.{_PART}")
 
 
 class GlibcVersion(NamedTuple):
@@ -33,10 +36,15 @@ class GlibcVersion(NamedTuple):
 
     @classmethod
     def parse(cls, text: str, source: str = "glibc version") -> GlibcVersion:
-        """Parse ``"2.17"`` strictly (ASCII digits, no padding); PolicyError otherwise."""
-        match = _GLIBC_TEXT.match(text) if text.isascii() else None
-        if not match:
-            raise PolicyError(source, f"{text!r} is not a glibc version of the form MAJOR.MINOR")
+        """Parse ``"2.17"`` strictly (ASCII digits, no padding, each number at most
+        :data:`MAX_NUMBER`); PolicyError otherwise."""
+        match = _GLIBC_TEXT.fullmatch(text) if text.isascii() else None
+        if not match or max(int(match[1]), int(match[2])) > MAX_NUMBER:
+            raise PolicyError(
+                source,
+                f"{text!r} is not a glibc version of the form MAJOR.MINOR "
+                f"(each at most {MAX_NUMBER})",
+            )
         return cls(int(match[1]), int(match[2]))
 
 
@@ -126,7 +134,6 @@ class Baseline:
     previous: str | None
     """The baseline this one's file extends (None for a file written in full)."""
     based_on: str
-    build_image: str | None
     architectures: tuple[str, ...]
     aliases: Mapping[str, str]
     """Architecture -> legacy alias name (``manylinux2014``) for this baseline."""

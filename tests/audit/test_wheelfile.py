@@ -104,3 +104,125 @@ def test_not_a_zip_is_one_error(tmp_path: Path, content: bytes) -> None:
     path.write_bytes(content)
     with pytest.raises(WheelError, match="not a readable zip archive"):
         SafeWheel(path)
+
+
+def _one_member_wheel(tmp_path: Path, method: int, data: bytes = b"\x7fELF" + bytes(3000)) -> Path:
+    path = tmp_path / "demo-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w", method) as archive:
+        archive.writestr("demo-1.0.dist-info/WHEEL", WHEEL_TEXT)
+        archive.writestr("demo/blob.so", data)
+    return path
+
+
+def _headers_of(data: bytes | bytearray, name: bytes) -> list[tuple[int, int]]:
+    """(offset, kind) of the local (30) and central (46) headers of member ``name``."""
+    found = []
+    for signature, size, name_at in ((b"PK\x03\x04", 30, 26), (b"PK\x01\x02", 46, 28)):
+        at = data.find(signature)
+        while at >= 0:
+            length = int.from_bytes(data[at + name_at : at + name_at + 2], "little")
+            if data[at + size : at + size + length] == name:
+                found.append((at, size))
+            at = data.find(signature, at + 1)
+    return found
+
+
+def _read_member(path: Path, name: str = "demo/blob.so") -> bytes:
+    with SafeWheel(path) as wheel, wheel.stream(name) as stream:
+        return stream.read()
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA, zipfile.ZIP_DEFLATED])
+def test_corrupt_member_data_names_the_member_and_the_cause(tmp_path: Path, method: int) -> None:
+    path = _one_member_wheel(tmp_path, method, b"".join(b"line %d\n" % i for i in range(2000)))
+    data = bytearray(path.read_bytes())
+    local, size = _headers_of(data, b"demo/blob.so")[0]
+    start = local + size + len(b"demo/blob.so") + 12
+    data[start : start + 64] = bytes(b ^ 0x5A for b in data[start : start + 64])
+    path.write_bytes(data)
+    with pytest.raises(WheelError, match=r"member demo/blob\.so: its \w+ data") as caught:
+        _read_member(path)
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA])
+def test_a_wrong_crc_in_a_zipfile_read_member_is_damaged_data(tmp_path: Path, method: int) -> None:
+    path = _one_member_wheel(tmp_path, method)
+    data = bytearray(path.read_bytes())
+    for at, size in _headers_of(data, b"demo/blob.so"):
+        data[at + (14 if size == 30 else 16)] ^= 0xFF
+    path.write_bytes(data)
+    with pytest.raises(WheelError, match=r"member demo/blob\.so: .*does not match its CRC-32"):
+        _read_member(path)
+
+
+def test_an_encrypted_member_is_refused_not_read_as_plain_text(tmp_path: Path) -> None:
+    """A stored member flagged as encrypted holds ciphertext: reading its bytes as they are
+    would judge garbage; zipfile asks for a password. The wheel is refused."""
+    path = _one_member_wheel(tmp_path, zipfile.ZIP_STORED)
+    data = bytearray(path.read_bytes())
+    for at, size in _headers_of(data, b"demo/blob.so"):
+        data[at + (6 if size == 30 else 8)] |= 1
+    path.write_bytes(data)
+    with pytest.raises(WheelError, match=r"member demo/blob\.so is encrypted"):
+        SafeWheel(path)
+
+
+def _with_zip64_offset(tmp_path: Path, offset: int) -> Path:
+    """A wheel whose second member's local header offset is ``offset``, held in a zip64
+    extra field of its central directory entry."""
+    path = _one_member_wheel(tmp_path, zipfile.ZIP_STORED)
+    data = bytearray(path.read_bytes())
+    central = next(at for at, size in _headers_of(data, b"demo/blob.so") if size == 46)
+    data[central + 42 : central + 46] = b"\xff\xff\xff\xff"
+    extra = (1).to_bytes(2, "little") + (8).to_bytes(2, "little") + offset.to_bytes(8, "little")
+    at = central + 46 + len(b"demo/blob.so")
+    data[at:at] = extra
+    data[central + 30 : central + 32] = len(extra).to_bytes(2, "little")
+    end = data.rfind(b"PK\x05\x06")
+    size = int.from_bytes(data[end + 12 : end + 16], "little") + len(extra)
+    data[end + 12 : end + 16] = size.to_bytes(4, "little")
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("offset", [2**63, 2**63 - 1, 2**64 - 1, 2**40])
+def test_an_offset_beyond_the_archive_is_a_damaged_zip(tmp_path: Path, offset: int) -> None:
+    path = _with_zip64_offset(tmp_path, offset)
+    with pytest.raises(WheelError, match=f"damaged zip file.*offset {offset} lies outside"):
+        SafeWheel(path)
+
+
+def test_a_truncated_zip_is_told_apart_from_a_file_that_is_no_zip(tmp_path: Path) -> None:
+    path = _one_member_wheel(tmp_path, zipfile.ZIP_DEFLATED)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(WheelError, match=r"a damaged zip file .*end-of-central-directory"):
+        SafeWheel(path)
+    path.write_bytes(b"just some text, " * 100)
+    with pytest.raises(WheelError, match="not a zip file at all"):
+        SafeWheel(path)
+    path.write_bytes(b"")
+    with pytest.raises(WheelError, match="the file is empty"):
+        SafeWheel(path)
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    fifo = tmp_path / "x.whl"
+    os.mkfifo(fifo)
+    with pytest.raises(WheelError, match="not a regular file but a FIFO"):
+        SafeWheel(fifo)
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"), [("/dev/zero", "a character device"), (".", "a directory")]
+)
+def test_other_non_regular_files_are_refused(path: str, kind: str) -> None:
+    with pytest.raises(WheelError, match=f"not a regular file but {kind}"):
+        SafeWheel(path)
+
+
+def test_a_system_error_names_its_cause() -> None:
+    """ "cannot be read (Invalid argument)" said nothing of why; /proc/self/mem is a regular
+    file that refuses to seek to its end."""
+    with pytest.raises(WheelError, match=r"its end cannot be found \(seeking there: .*\(EINVAL\)"):
+        SafeWheel("/proc/self/mem")

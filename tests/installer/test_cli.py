@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -267,3 +268,98 @@ def test_module_entry_point_gives_one_line_and_exit_3() -> None:
     )
     assert completed.returncode == 3
     _one_line_error(completed.stderr)
+
+
+HOSTILE = "x\n\x1b[31mperennial: forged\u202e"
+
+
+def _honest(text: str) -> None:
+    """Every line of the output is printable: no newline, escape or bidi control from input
+    reached it raw."""
+    assert all(line.isprintable() for line in text.splitlines()), text
+
+
+@pytest.mark.parametrize("glibc", ["2.4294967296", "999999999.0", "65536.0", "2.1" + "0" * 5000])
+@pytest.mark.parametrize("command", [["tags"], ["select", "d-1.0-py3-none-any.whl"]])
+def test_a_glibc_no_tag_can_name_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], command: list[str], glibc: str
+) -> None:
+    """The enumeration goes down from the system's glibc: a number beyond what a tag can
+    name (tag.number-range) would run for minutes, so the command line is refused."""
+    with pytest.raises(SystemExit) as caught:
+        main([*command, "--glibc", glibc, "--arch", "x86_64"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "tag.number-range" in err
+
+
+def test_the_largest_glibc_a_tag_can_name_enumerates_every_tag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = _run(capsys, "tags", "--glibc", "2.65535", "--arch", "x86_64")
+    tags = out.split()
+    assert code == 0 and tags[0] == "manylinux_2_65535_x86_64" and tags[-1] == "linux_x86_64"
+    assert "manylinux_2_5_x86_64" in tags and "manylinux_2_4_x86_64" not in tags
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["tags", "--bogus" + HOSTILE],
+        ["compatible"],
+        ["no-such-command" + HOSTILE],
+        ["tags", "--libc", "glibc" + HOSTILE],
+    ],
+)
+def test_a_wrong_command_line_is_one_escaped_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("perennial")
+    _honest(err)
+
+
+def test_input_in_answers_and_errors_is_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(
+        capsys,
+        "compatible",
+        "manylinux_2_17_x86_64",
+        "--glibc",
+        "2.17" + HOSTILE,
+        "--arch",
+        "x86_64",
+    )
+    assert code == 0 and "2.17x\\n\\x1b[31mperennial: forged\\u202e" in out
+    _honest(out)
+    code, out, err = _run(capsys, "select", "d-1.0-py3-none-any.whl", HOSTILE + ".whl")
+    assert code == 3
+    _honest(out)
+    _one_line_error(err)
+    _honest(err)
+    code, _, err = _run(capsys, "compatible", HOSTILE, "--glibc", "2.17", "--arch", "x86_64")
+    assert code == 3
+    _one_line_error(err)
+    _honest(err)
+
+
+def test_json_output_escapes_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        capsys, "select", "--json", HOSTILE + ".whl", "--glibc", "2.17", "--arch", "x86_64"
+    )
+    assert code == 3 and out.isascii()
+    assert json.loads(out)["refused"][0]["filename"] == HOSTILE + ".whl"
+
+
+def test_an_interpreter_elf_that_is_a_fifo_is_refused_without_blocking(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fifo = tmp_path / "python"
+    os.mkfifo(fifo)
+    code, _, err = _run(
+        capsys, "tags", "--glibc", "2.17", "--arch", "x86_64", "--interpreter-elf", str(fifo)
+    )
+    assert code == 3 and "not a regular file but a FIFO" in err
+    _one_line_error(err)

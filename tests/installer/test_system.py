@@ -159,3 +159,18 @@ def test_arch_32bit_without_a_header_uses_compat32(
         pointer_bits=32,
     )
     assert system.arch == arch
+
+
+@pytest.mark.parametrize("text", ["2.65536", "65536.1", "2.4294967296", "2." + "9" * 5000])
+def test_a_glibc_number_no_tag_can_name_is_refused(text: str) -> None:
+    """tag.number-range bounds MAJOR and MINOR by 65535; a system beyond it has no tag to
+    enumerate from and is a bad input, not minutes of enumeration."""
+    with pytest.raises(SystemProbeError, match=r"tag\.number-range"):
+        parse_glibc_version(text)
+    with pytest.raises(SystemProbeError):
+        TargetSystem.for_glibc(text, "x86_64")
+
+
+def test_leading_zeros_do_not_count_against_the_bound() -> None:
+    assert parse_glibc_version("2." + "0" * 5000 + "17") == (2, 17)
+    assert parse_glibc_version("65535.65535-vendor") == (65535, 65535)

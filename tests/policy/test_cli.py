@@ -106,10 +106,9 @@ def test_verify_reports_a_version_no_distribution_has(
         capsys, "policy", "--policies", str(policy_copy), "verify", "--evidence", str(EVIDENCE)
     )
     assert code == 1
-    assert (
-        "MISMATCH: manylinux_2_41 allows GLIBC_2.99 on x86_64, but debian-13 does not define it"
-        in out
-    )
+    line = next(x for x in out.splitlines() if " on x86_64, but " in x)
+    assert line.startswith("MISMATCH: manylinux_2_41 allows GLIBC_2.99 on x86_64, but ")
+    assert "debian-13" in line and line.endswith(" do not define it")
 
 
 def test_verify_without_evidence_is_bad_input(

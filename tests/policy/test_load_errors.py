@@ -3,14 +3,18 @@ problem; the CLI turns that into exit code 4 without a traceback."""
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from reference_impl.errors import ExitCode, PolicyError
-from reference_impl.policy import default_policies, load_policies
+from reference_impl.errors import ExitCode, PerennialError, PolicyError
+from reference_impl.policy import PolicySet, default_policies, load_policies
+from reference_impl.policy.verify import load_observations, verify
 
 from .conftest import edit
 
@@ -160,15 +164,148 @@ def test_missing_directory_is_one_line(tmp_path: Path) -> None:
         load_policies(tmp_path)
 
 
-def test_cli_reports_broken_policy_in_one_line_with_exit_code_4(policy_copy: Path) -> None:
-    edit(policy_copy / "baselines/manylinux_2_17.toml", 'glibc = "2.17"', 'glibc = "2.17')
-    result = subprocess.run(
+def _policy_list(policy_copy: Path) -> subprocess.CompletedProcess[str]:
+    """``perennial policy list`` on the copy, as a user runs it."""
+    return subprocess.run(
         [sys.executable, "-m", "reference_impl", "policy", "--policies", str(policy_copy), "list"],
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_cli_reports_broken_policy_in_one_line_with_exit_code_4(policy_copy: Path) -> None:
+    edit(policy_copy / "baselines/manylinux_2_17.toml", 'glibc = "2.17"', 'glibc = "2.17')
+    result = _policy_list(policy_copy)
     assert result.returncode == 4
     assert result.stderr.count("\n") == 1
     assert "manylinux_2_17.toml: not valid TOML" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _load_error(policy_copy: Path) -> PolicyError:
+    with pytest.raises(PolicyError) as caught:
+        load_policies(policy_copy)
+    assert caught.value.exit_code == ExitCode.BAD_POLICY
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda text: text.encode() + b'\nname = "\xff\xfe"\n', "not UTF-8: byte 0xff at offset"),
+        (lambda text: text.encode("utf-16"), "not UTF-8: UTF-16 text at offset 0"),
+        (
+            lambda text: (text + "\nx = " + "[" * 500 + "]" * 500 + "\n").encode(),
+            "nested too deeply",
+        ),
+        (
+            lambda text: text.replace('glibc = "2.5"', 'glibc = "2.' + "9" * 5000 + '"').encode(),
+            "each at most 65535",
+        ),
+    ],
+    ids=["invalid-utf8", "utf16", "nested-500", "huge-glibc"],
+)
+def test_a_damaged_policy_file_is_exit_4_naming_the_file(
+    policy_copy: Path, damage: Callable[[str], bytes], expected: str
+) -> None:
+    """These were exit 70 (UnicodeDecodeError, RecursionError, int() of 5,000 digits)."""
+    path = policy_copy / "baselines/manylinux_2_5.toml"
+    path.write_bytes(damage(path.read_text()))
+    error = _load_error(policy_copy)
+    assert "manylinux_2_5.toml" in error.source and expected in error.problem
+
+
+def test_a_policy_file_that_is_a_fifo_is_refused_without_blocking(policy_copy: Path) -> None:
+    (policy_copy / "families.toml").unlink()
+    os.mkfifo(policy_copy / "families.toml")
+    error = _load_error(policy_copy)
+    assert "families.toml" in error.source and "not a regular file but a FIFO" in error.problem
+
+
+def test_a_policy_key_cannot_forge_an_error_line(policy_copy: Path) -> None:
+    edit(
+        policy_copy / "baselines/manylinux_2_5.toml",
+        'glibc = "2.5"',
+        'glibc = "2.5"\n"evil\\u001b[31m\\nperennial: forged\\u202e" = 1',
+    )
+    result = _policy_list(policy_copy)
+    assert result.returncode == 4
+    assert result.stderr.count("\n") == 1 and result.stderr.rstrip("\n").isprintable()
+    assert "key evil\\x1b[31m\\nperennial: forged\\u202e: unknown key" in result.stderr
+
+
+def _evidence(root: Path, glibc: str, symbols: dict[str, list[str]]) -> Path:
+    """An evidence folder with one x86_64 observation defining these versions per family."""
+    folder = root / "distros" / "x86_64"
+    folder.mkdir(parents=True)
+    data = {"glibc_version": glibc, "symbols": symbols}
+    (folder / "testdistro-1.json").write_text(json.dumps(data))
+    return root
+
+
+def _defined_by(policies: PolicySet, baseline: str, missing: set[str]) -> dict[str, list[str]]:
+    """What a distribution defines that has all a baseline allows on x86_64 but ``missing``
+    GLIBC versions."""
+    allowed = policies.baseline(baseline).symbol_versions["x86_64"]
+    return {f: sorted(v - (missing if f == "GLIBC" else set())) for f, v in allowed.items()}
+
+
+def test_verify_finishes_a_policy_of_50000_entries(policy_copy: Path, tmp_path: Path) -> None:
+    """20 s and 722 MB before: one mismatch object per baseline, version and distribution.
+    Now each version is checked once against the oldest baseline that allows it, and the
+    versions the same distributions lack are one mismatch."""
+    many = [f"2.5.{n}" for n in range(50_000)]
+    edit(
+        policy_copy / "baselines/manylinux_2_5.toml",
+        'GLIBC = ["2.2.5", "2.2.6", "2.3", "2.3.2", "2.3.3", "2.3.4", "2.4", "2.5"]',
+        "GLIBC = "
+        + json.dumps(["2.2.5", "2.2.6", "2.3", "2.3.2", "2.3.3", "2.3.4", "2.4", "2.5", *many]),
+    )
+    policies = load_policies(policy_copy)
+    defined = _defined_by(policies, "manylinux_2_41", set(many[1:]))
+    evidence = _evidence(tmp_path / "evidence", "2.41", defined)
+    mismatches, coverage = verify(policies, load_observations(evidence, policies))
+    (mismatch,) = mismatches
+    assert (mismatch.baseline, mismatch.arch, mismatch.family) == (
+        "manylinux_2_5",
+        "x86_64",
+        "GLIBC",
+    )
+    assert len(mismatch.versions) == 49_999 and mismatch.versions[:2] == ("2.5.1", "2.5.2")
+    assert mismatch.distributions == ("testdistro-1",)
+    assert str(mismatch).startswith("manylinux_2_5 allows GLIBC_2.5.1, GLIBC_2.5.2, ")
+    assert len(coverage) == sum(len(b.architectures) for b in policies.baselines)
+
+
+def test_verify_reports_each_baseline_where_a_version_first_appears(
+    policy_copy: Path, tmp_path: Path
+) -> None:
+    policies = load_policies(policy_copy)
+    defined = _defined_by(policies, "manylinux_2_28", {"2.17", "2.28"})
+    evidence = _evidence(tmp_path / "evidence", "2.28", defined)
+    mismatches, _ = verify(policies, load_observations(evidence, policies))
+    assert [(m.baseline, m.versions) for m in mismatches] == [
+        ("manylinux_2_17", ("2.17",)),
+        ("manylinux_2_28", ("2.28",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"glibc_version": "2.17", "symbols": {"GLIBC": "2.17"}}', "a list of version names"),
+        (b'{"glibc_version": "2.9999999", "symbols": {}}', "each at most 65535"),
+        (b"\xff\xfe{", "not a readable observation"),
+    ],
+)
+def test_a_damaged_observation_is_bad_input_naming_the_file(
+    policy_copy: Path, tmp_path: Path, content: bytes, expected: str
+) -> None:
+    evidence = _evidence(tmp_path / "evidence", "2.17", {})
+    (evidence / "distros/x86_64/testdistro-1.json").write_bytes(content)
+    with pytest.raises(PerennialError) as caught:
+        load_observations(evidence, load_policies(policy_copy))
+    assert caught.value.exit_code == ExitCode.BAD_INPUT
+    assert "testdistro-1.json" in caught.value.source and expected in caught.value.problem

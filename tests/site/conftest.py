@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 import http.server
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
+SCREENSHOTS = ROOT / "ci-output" / "screenshots"
+WIDE, NARROW, HEIGHT = 1400, 400, 1000
+"""The widths the site is read at (a desktop and a phone) and the window height: a "screen"."""
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
 
 
 def run_sphinx(source: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -61,3 +79,56 @@ def site_url(built_site: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium driven by selenium, at the wide width; one per session."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
+    if not chromium or not driver_path:
+        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser-deps)")
+    with tempfile.TemporaryDirectory(prefix="perennial-chromium-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for flag in FLAGS:
+            options.add_argument(flag)
+        options.add_argument(f"--user-data-dir={profile}")
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        service = webdriver.ChromeService(executable_path=driver_path)
+        driver = webdriver.Chrome(options=options, service=service)
+        driver.set_page_load_timeout(30)
+        driver.set_window_size(WIDE, HEIGHT)
+        try:
+            yield driver
+        finally:
+            driver.quit()
+
+
+def severe_messages(driver: Any) -> list[str]:
+    """Console errors the page logged since the last call."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def screenshot(driver: Any, name: str, element: Any = None) -> None:
+    """Save what the reader sees (the window, or one whole element) for a person to look at.
+
+    Chromium's protocol call renders a fresh frame; selenium's own screenshot can return a
+    blank one right after the window was resized.
+    """
+    options: dict[str, Any] = {"format": "png"}
+    if element is not None:
+        box = driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return {x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height}",
+            element,
+        )
+        options.update(captureBeyondViewport=True, clip={**box, "scale": 1})
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", options)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / f"{name}.png").write_bytes(base64.b64decode(shot["data"]))
+
+
+def set_theme(driver: Any, theme: str) -> None:
+    """Switch furo's colour theme the way its toggle does (light, dark)."""
+    driver.execute_script("document.body.dataset.theme = arguments[0]", theme)

@@ -5,58 +5,17 @@ Screenshots go to ci-output/screenshots/ so a person can look at what readers se
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
+
+from .conftest import screenshot, severe_messages
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "ci-output" / "screenshots"
 PAGES = {
     "home": "docs/index.html",
     "baseline-manylinux_2_28": "docs/generated/baselines/manylinux_2_28.html",
     "matrix": "docs/matrix.html",
 }
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,1000",
-)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    webdriver = pytest.importorskip("selenium.webdriver")
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser-deps)")
-    with tempfile.TemporaryDirectory(prefix="perennial-chromium-") as profile:
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for flag in FLAGS:
-            options.add_argument(flag)
-        options.add_argument(f"--user-data-dir={profile}")
-        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        service = webdriver.ChromeService(executable_path=driver_path)
-        driver = webdriver.Chrome(options=options, service=service)
-        driver.set_page_load_timeout(30)
-        try:
-            yield driver
-        finally:
-            driver.quit()
-
-
-def _severe(driver: object) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("name", sorted(PAGES))
@@ -66,9 +25,8 @@ def test_page_renders_without_console_errors(browser: object, site_url: str, nam
     browser.get(f"{site_url}/{PAGES[name]}")  # type: ignore[attr-defined]
     heading = browser.find_element(By.CSS_SELECTOR, "article h1")  # type: ignore[attr-defined]
     assert heading.text.strip()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))  # type: ignore[attr-defined]
-    assert _severe(browser) == []
+    screenshot(browser, name)
+    assert severe_messages(browser) == []
 
 
 def test_baseline_page_shows_its_data(browser: object, site_url: str) -> None:
@@ -93,9 +51,8 @@ def test_search_finds_the_baseline(browser: object, site_url: str) -> None:
         )
 
     WebDriverWait(browser, 20).until(found)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / "search-manylinux_2_28.png"))  # type: ignore[attr-defined]
-    assert _severe(browser) == []
+    screenshot(browser, "search-manylinux_2_28")
+    assert severe_messages(browser) == []
 
 
 def test_root_redirects_to_home(browser: object, site_url: str) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from docutils import nodes
+from sphinx import addnodes
 
 Cell = str | nodes.Node | Sequence[nodes.Node] | None
 
@@ -127,3 +128,105 @@ def resolve_links(builder: Any, doctree: nodes.document, fromdoc: str) -> None:
         if node["perennial_doc"] == fromdoc:
             uri = ""
         node["refuri"] = f"{uri}#{anchor}" if anchor else uri or "#"
+
+
+class search_entry(nodes.General, nodes.Element):
+    """A search-only index entry, made a real one at write time (see :func:`index_entry`)."""
+
+
+def index_entry(term: str, target: str, *, main: bool = True) -> search_entry:
+    """A search entry for ``term`` at the element whose id is ``target``.
+
+    Sphinx's search ranks an index entry that matches the query far above words found in a
+    page's text, so this is how a symbol version or a distribution name finds its page
+    first; a main entry outranks the others. The entry becomes an index node only when the
+    page is written, after the general index has been collected: the hundreds of names
+    stay out of genindex.html, which lists the API.
+    """
+    return search_entry(term=term, target=target, main=main)
+
+
+def _make_index_entries(app: Any, doctree: nodes.document, docname: str) -> None:
+    for node in list(doctree.findall(search_entry)):
+        main = "main" if node["main"] else ""
+        node.replace_self(
+            addnodes.index(entries=[("single", node["term"], node["target"], main, None)])
+        )
+
+
+class collapsible(nodes.container):
+    """A block shown closed under a one-line summary: ``<details>`` in HTML."""
+
+
+class collapsible_summary(nodes.TextElement, nodes.Inline):
+    """The always-visible line of a :class:`collapsible`: ``<summary>`` in HTML."""
+
+
+def folded(
+    summary: Sequence[nodes.Node | str], *body: nodes.Node, classes: Sequence[str] = ()
+) -> collapsible:
+    """``body`` behind a summary line the reader clicks to open."""
+    node = collapsible(classes=list(classes))
+    line = collapsible_summary()
+    line.extend(nodes.Text(c) if isinstance(c, str) else c for c in summary)
+    node += line
+    node.extend(body)
+    return node
+
+
+def _visit_collapsible(translator: Any, node: collapsible) -> None:
+    translator.body.append(translator.starttag(node, "details"))
+
+
+def _depart_collapsible(translator: Any, node: collapsible) -> None:
+    translator.body.append("</details>\n")
+
+
+def _visit_summary(translator: Any, node: collapsible_summary) -> None:
+    translator.body.append(translator.starttag(node, "summary", suffix=""))
+
+
+def _depart_summary(translator: Any, node: collapsible_summary) -> None:
+    translator.body.append("</summary>\n")
+
+
+def _indexed_docs(env: Any) -> set[str]:
+    if not hasattr(env, "perennial_indexed_docs"):
+        env.perennial_indexed_docs = set()
+    found: set[str] = env.perennial_indexed_docs
+    return found
+
+
+def _note_index_entries(app: Any, doctree: nodes.document) -> None:
+    if any(True for _ in doctree.findall(search_entry)):
+        _indexed_docs(app.env).add(app.env.docname)
+
+
+def _reread_indexed_docs(app: Any, env: Any) -> list[str]:
+    """Pages with search entries are written on every build.
+
+    Sphinx keeps the index entries of its search index only for the pages it writes in the
+    current build (the saved index does not carry them over), so on an incremental build a
+    symbol version or a distribution name would silently stop finding its page.
+    """
+    return sorted(_indexed_docs(env))
+
+
+def _purge(app: Any, env: Any, docname: str) -> None:
+    _indexed_docs(env).discard(docname)
+
+
+def _merge(app: Any, env: Any, docnames: Iterable[str], other: Any) -> None:
+    _indexed_docs(env).update(set(docnames) & _indexed_docs(other))
+
+
+def setup(app: Any) -> None:
+    app.add_node(search_entry)
+    app.connect("doctree-read", _note_index_entries)
+    app.connect("doctree-resolved", _make_index_entries)
+    app.connect("env-get-updated", _reread_indexed_docs)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.add_node(data_link)
+    app.add_node(collapsible, html=(_visit_collapsible, _depart_collapsible))
+    app.add_node(collapsible_summary, html=(_visit_summary, _depart_summary))

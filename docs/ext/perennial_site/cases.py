@@ -85,6 +85,16 @@ def impls_for(results: Sequence[Any], cases: Sequence[Any]) -> list[Any]:
     ]
 
 
+def fares(results: Sequence[Any], cases: Sequence[Any]) -> str:
+    """``: pip 26.3 passes 3 of 4, ...``, over the implementations that answered."""
+    parts = []
+    for impl in impls_for(results, cases):
+        answered = [r for c in cases if (r := impl.results.get(c.id)) and r.status != "skip"]
+        passed = sum(1 for r in answered if r.status == "pass")
+        parts.append(f"{impl_label(impl)} passes {passed} of {len(answered)}")
+    return (": " + "; ".join(parts) + ".") if parts else "."
+
+
 class MatrixDirective(SphinxDirective):
     """``{agreement-matrix}``: one section per audience, rows grouped by level."""
 
@@ -143,11 +153,13 @@ class MatrixDirective(SphinxDirective):
             sub = build.section(
                 f"{level} ({len(rows)})", f"matrix-{audience}-{nodes.make_id(level)}"
             )
-            sub += build.table(
+            table = build.table(
                 ["case and the clauses it cites", *(impl_label(i) for i in impls)],
                 rows,
                 classes=["matrix"],
             )
+            summary = [f"{len(rows)} cases{fares(results, by_level[level])}"]
+            sub += build.folded(summary, table, classes=["matrix-fold"])
             section += sub
         return section
 
@@ -172,11 +184,18 @@ class CaseListDirective(SphinxDirective):
         # A box, not a section: hundreds of cases in the table of contents would make every
         # page of the site slower to build and the sidebar unreadable.
         anchor = case_anchor(case.id)
-        section = nodes.container(ids=[anchor], classes=["case"])
         heading = nodes.reference("", "", refid=anchor, classes=["case-id"])
         heading["reftitle"] = "Permalink to this case"
         heading += nodes.Text(case.id)
-        section += build.para(heading, classes=["case-title"])
+        statuses: list[nodes.Node] = [heading]
+        for impl in results:
+            result = result_for(impl, case.id)
+            if result is not None and result.status != "skip":
+                statuses += [nodes.Text(" "), build.badge(result.status, "case-status")]
+        # Closed by default: hundreds of cases on one page stay one line each until opened
+        # (a link to a case or an answer opens it, see perennial.js).
+        section = build.folded(statuses, classes=["case"])
+        section["ids"].append(anchor)
         facts = [
             build.para(nodes.strong("", "Operation: "), build.literal(case.operation)),
             build.para(nodes.strong("", "Cites: "), *clause_refs(case)),

@@ -21,7 +21,7 @@ from sphinx.util.docutils import SphinxDirective, SphinxRole
 
 from conformance.clauses import CLAUSE_ID, LEVELS, Clause, departure_of
 from perennial_site import build, data
-from perennial_site.cases import case_anchor, case_doc, impl_label, impls_for, status_badge
+from perennial_site.cases import case_anchor, case_doc, fares, impl_label, impls_for, status_badge
 
 logger = logging.getLogger(__name__)
 
@@ -215,16 +215,6 @@ def _cases_table(app: Sphinx, cases: list[Any]) -> nodes.table:
     return build.table(headers, rows, classes=["clause-cases-table"])
 
 
-def _fares(app: Sphinx, cases: list[Any]) -> str:
-    """``: pip 26.3 passes 3 of 4, ...``, over the implementations that answered."""
-    parts = []
-    for impl in impls_for(data.get(app).results, cases):
-        answered = [r for c in cases if (r := impl.results.get(c.id)) and r.status != "skip"]
-        passed = sum(1 for r in answered if r.status == "pass")
-        parts.append(f"{impl_label(impl)} passes {passed} of {len(answered)}")
-    return (": " + "; ".join(parts) + ".") if parts else "."
-
-
 def _fill_clause_cases(app: Sphinx, node: clause_cases, env: BuildEnvironment) -> nodes.Node:
     clause = lookup(env, node["clause_id"])
     container = nodes.container(classes=["clause-cases"])
@@ -233,14 +223,16 @@ def _fill_clause_cases(app: Sphinx, node: clause_cases, env: BuildEnvironment) -
     cases = citing_cases(app, clause)
     waiver = data.get(app).waivers.get(clause.id)
     if cases:
-        container += build.para(
+        # The clause text comes first; its cases wait behind one line that says how tools fare.
+        summary = [
             nodes.strong("", f"{len(cases)} case{'s' if len(cases) != 1 else ''}"),
-            _fares(app, cases),
-            classes=["clause-cases-title"],
-        )
-        container += _cases_table(app, cases)
+            nodes.Text(fares(data.get(app).results, cases)),
+        ]
+        container += build.folded(summary, _cases_table(app, cases), classes=["clause-cases-fold"])
     if waiver:
-        container += build.para(nodes.strong("", "Waived: "), waiver, classes=["clause-waiver"])
+        container += build.para(
+            nodes.strong("", "No case yet: "), waiver, classes=["clause-waiver"]
+        )
     elif not cases and clause.is_normative:
         container += build.para("No case cites this clause yet.", classes=["clause-uncovered"])
     return container
@@ -254,7 +246,7 @@ def _fill_index(app: Sphinx, env: BuildEnvironment) -> nodes.Node:
         coverage = (
             f"{len(cases)} case{'s' if len(cases) != 1 else ''}"
             if cases
-            else ("waived" if clause.id in waivers else "—")
+            else ("no case yet" if clause.id in waivers else "—")
         )
         rows.append(
             [

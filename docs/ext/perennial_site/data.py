@@ -27,6 +27,8 @@ class SiteData:
     """Everything the generated pages show; missing parts are empty, with the reason kept."""
 
     policies: Any | None
+    targets: Any | None
+    """The target facts next to the policies (build images, installers, caveats, runtimes)."""
     cases: tuple[Any, ...]
     results: tuple[Any, ...]
     waivers: dict[str, str]
@@ -78,6 +80,18 @@ def _load_policies(path: Path, problems: list[str]) -> Any | None:
         return load_policies(path)
     except Exception as error:  # a broken policy must show up as one build warning
         problems.append(f"{path}: policies cannot be loaded: {error}")
+        return None
+
+
+def _load_targets(policies: Any | None, problems: list[str]) -> Any | None:
+    if policies is None:
+        return None
+    from reference_impl.policy.targets import load_targets
+
+    try:
+        return load_targets(policies)
+    except Exception as error:  # a broken target file must show up as one build warning
+        problems.append(f"target facts cannot be loaded: {error}")
         return None
 
 
@@ -149,8 +163,10 @@ def load(app: Sphinx) -> SiteData:
     spec = where.get("spec", Path(app.srcdir) / "spec")
     cases = _load_cases(where["cases"], spec, problems) if "cases" in where else ()
     cases_loaded = not problems
+    policies = _load_policies(where["policies"], problems) if "policies" in where else None
     return SiteData(
-        policies=_load_policies(where["policies"], problems) if "policies" in where else None,
+        policies=policies,
+        targets=_load_targets(policies, problems),
         cases=cases,
         cases_loaded=cases_loaded,
         results=_load_results(where["results"], problems) if "results" in where else (),
