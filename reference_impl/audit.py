@@ -79,6 +79,8 @@ class BaselineVerdict:
     tag: str
     satisfied: bool
     blockers: tuple[Finding, ...]
+    proposed: bool = False
+    """The baseline is proposed, not adopted (shown as such wherever it is reported)."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class ClaimVerdict:
     not judged."""
     blockers: tuple[Finding, ...] = ()
     """What keeps an unearned claim from being earned (a census counts what blocks most)."""
+    proposed: bool = False
+    """The tag was judged by a proposed baseline (its glibc's newest baseline is proposed)."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ class WheelAudit:
     """``manylinux_X_Y_ARCH`` for :attr:`minimal_glibc`; None when nothing can be carried."""
     forced_by: Finding | None
     """What forces :attr:`minimal_glibc`."""
+    earliest_proposed: bool
+    """:attr:`earliest_tag` is judged by a proposed baseline."""
     unearnable: tuple[Finding, ...]
     """When the wheel has ELF files but no tag can be carried: why."""
     claims: tuple[ClaimVerdict, ...]
@@ -206,7 +212,7 @@ class _Judgement:
             and len(arches) <= 1
             and (not views or claimed_arches <= {arch})
         )
-        wheel_wide = stack_findings(views) + soname_findings(views, policies)
+        wheel_wide = stack_findings(views, policies) + soname_findings(views, policies)
         errors = [f for f in wheel_wide if f.severity == ERROR]
         findings = arch_findings + wheel_wide
         if not views:
@@ -229,7 +235,11 @@ class _Judgement:
             )
             baselines.append(
                 BaselineVerdict(
-                    baseline.name, baseline.tag(arch or ""), not blockers, tuple(blockers)
+                    baseline.name,
+                    baseline.tag(arch or ""),
+                    not blockers,
+                    tuple(blockers),
+                    baseline.proposed,
                 )
             )
         best = next((v.baseline for v in baselines if v.satisfied), None)
@@ -256,6 +266,7 @@ class _Judgement:
             minimal_glibc=first.glibc,
             earliest_tag=f"manylinux_{first.glibc.tag_part}_{arch}" if first.glibc else None,
             forced_by=first.forced_by,
+            earliest_proposed=_proposed(policies, arch, first.glibc),
             unearnable=first.unearnable,
             claims=tuple(dict.fromkeys(claims)),
             findings=tuple(dict.fromkeys(findings)),
@@ -373,12 +384,19 @@ class _Judgement:
                     f"manylinux_{glibc.tag_part}_{claim_arch}",
                     earned,
                     tuple(problems),
+                    policy is not None and policy.baseline.proposed,
                 )
             )
             if not earned and not any(c.tag == tag and c.earned is False for c in claims[:-1]):
                 message = f"{source} claims {tag}, not earned: {describe(problems)}"
                 findings.append(Finding("audit.claimed-vs-earned", ERROR, None, message, tag))
         return claims, findings
+
+
+def _proposed(policies: PolicySet, arch: str | None, glibc: GlibcVersion | None) -> bool:
+    """Whether the policy that judges glibc X.Y on ``arch`` is a proposed baseline's."""
+    policy = effective_policy(policies, arch, glibc) if arch and glibc else None
+    return policy is not None and policy.baseline.proposed
 
 
 def _claimed(

@@ -16,7 +16,7 @@ from reference_impl.audit_facts import FileFacts, NeededVersion, UndefinedSymbol
 from reference_impl.audit_policy import EffectivePolicy, family_of, glibc_release
 from reference_impl.audit_resolve import Resolved, reaching_runpath
 from reference_impl.elf import identify_architecture
-from reference_impl.policy import PolicySet
+from reference_impl.policy import Architecture, PolicySet
 from reference_impl.wheelfile import installed_path
 
 ERROR = "error"
@@ -225,29 +225,53 @@ def architecture_findings(
     return out
 
 
-def stack_findings(views: list[FileView]) -> list[Finding]:
-    """audit.executable-stack: a library asking for an executable stack is an error (glibc
-    2.41 and newer refuse to dlopen it); a program (PT_INTERP) or a missing header warns."""
+def stack_findings(views: list[FileView], policies: PolicySet) -> list[Finding]:
+    """audit.executable-stack: a library whose stack would be executable is an error (glibc
+    2.41 and newer refuse to dlopen it), whether its PT_GNU_STACK asks for one or it has no
+    such header on an architecture whose default stack is executable (``default_stack`` in
+    policies/architectures.toml); a program, or a missing header elsewhere, warns."""
     out = []
     for view in views:
         f = view.facts
-        if f.executable_stack and not f.interpreter:
-            message = (
-                "PT_GNU_STACK asks for an executable stack, which glibc 2.41 and newer refuse "
-                "to dlopen"
-            )
-            out.append(Finding("audit.executable-stack", ERROR, f.path, message, "PT_GNU_STACK"))
-        elif f.executable_stack:
-            message = "a program whose PT_GNU_STACK asks for an executable stack"
-            out.append(Finding("audit.executable-stack", WARNING, f.path, message, "PT_GNU_STACK"))
-        elif f.executable_stack is None:
-            message = (
-                "no PT_GNU_STACK header: the loader applies the architecture's default, an "
-                "executable stack on several architectures, which glibc 2.41 and newer refuse "
-                "to dlopen"
-            )
-            out.append(Finding("audit.executable-stack", WARNING, f.path, message, "PT_GNU_STACK"))
+        arch = policies.architectures.get(view.arch or "")
+        severity, message = _stack_verdict(f.executable_stack, bool(f.interpreter), arch)
+        if message:
+            out.append(Finding("audit.executable-stack", severity, f.path, message, "PT_GNU_STACK"))
     return out
+
+
+_REFUSED = "which glibc 2.41 and newer refuse to dlopen"
+
+
+def _stack_verdict(
+    header: bool | None, program: bool, arch: Architecture | None
+) -> tuple[str, str | None]:
+    """The severity and message for one file's stack: ``header`` is what its PT_GNU_STACK
+    asks (None without one), ``arch`` its architecture if known."""
+    if header:
+        if program:
+            return WARNING, "a program whose PT_GNU_STACK asks for an executable stack"
+        return ERROR, f"PT_GNU_STACK asks for an executable stack, {_REFUSED}"
+    if header is not None:
+        return NOTE, None
+    if arch is None or arch.executable_stack_default is None:
+        return WARNING, (
+            "no PT_GNU_STACK header: the loader applies the architecture's default, an "
+            f"executable stack on several architectures, {_REFUSED}"
+        )
+    if not arch.executable_stack_default:
+        return WARNING, (
+            f"no PT_GNU_STACK header: the default stack on {arch.name} is not executable, "
+            "so glibc loads it"
+        )
+    if program:
+        return WARNING, (
+            f"a program without a PT_GNU_STACK header: the default stack on {arch.name} is "
+            "executable"
+        )
+    return ERROR, (
+        f"no PT_GNU_STACK header: the default stack on {arch.name} is executable, {_REFUSED}"
+    )
 
 
 def soname_findings(views: list[FileView], policies: PolicySet) -> list[Finding]:

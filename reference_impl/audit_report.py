@@ -61,6 +61,7 @@ def wheel_json(audit: WheelAudit) -> dict[str, Any]:
         "earliest": {
             "tag": audit.earliest_tag,
             "glibc": str(audit.minimal_glibc) if audit.minimal_glibc else None,
+            "proposed": audit.earliest_proposed,
             "forced_by": finding_json(audit.forced_by) if audit.forced_by else None,
             "why_none": [finding_json(f) for f in audit.unearnable],
         },
@@ -71,6 +72,7 @@ def wheel_json(audit: WheelAudit) -> dict[str, Any]:
                 "source": c.source,
                 "manylinux_tag": c.manylinux_tag,
                 "earned": c.earned,
+                "proposed": c.proposed,
             }
             for c in audit.claims
         ],
@@ -78,6 +80,7 @@ def wheel_json(audit: WheelAudit) -> dict[str, Any]:
             {
                 "name": b.baseline,
                 "tag": b.tag,
+                "status": "proposed" if b.proposed else "adopted",
                 "satisfied": b.satisfied,
                 "blockers": [finding_json(f) for f in b.blockers],
             }
@@ -122,6 +125,7 @@ def document(wheels: list[dict[str, Any]], errors: list[dict[str, Any]]) -> dict
 
 
 _STATUS = {PASS: "OK", FAIL: "FAIL"}
+_PROPOSED = " (proposed baseline)"
 
 
 def explain(audit: WheelAudit) -> list[str]:
@@ -129,13 +133,13 @@ def explain(audit: WheelAudit) -> list[str]:
     it, what blocks the older baselines, and every finding (repeats grouped with a count).
     Text from the wheel is escaped, so each line stays one honest line."""
     lines = [f"{audit.wheel}: {_STATUS.get(audit.verdict, 'NOT JUDGED')}"]
-    claimed = sorted({c.tag for c in audit.claims if c.earned is not None})
+    claimed = sorted({c.tag + _PROPOSED * c.proposed for c in audit.claims if c.earned is not None})
     if claimed:
         lines.append(f"  claims {', '.join(claimed)}")
     if audit.needs:
         lines.append("  needs " + "; ".join(_need_text(n) for n in audit.needs))
     if audit.earliest_tag:
-        line = f"  earliest tag {audit.earliest_tag}"
+        line = f"  earliest tag {audit.earliest_tag}" + _PROPOSED * audit.earliest_proposed
         if audit.forced_by:
             line += f": glibc {audit.minimal_glibc} is forced by {_where(audit.forced_by)}"
         lines.append(line)
@@ -144,8 +148,9 @@ def explain(audit: WheelAudit) -> list[str]:
         if audit.unearnable:
             line += f", because of {describe(audit.unearnable, limit=1)}"
         lines.append(line)
-    if audit.best_baseline:
-        lines.append(f"  best maintained baseline: {audit.best_baseline}")
+    best = next((b for b in audit.baselines if b.baseline == audit.best_baseline), None)
+    if best:
+        lines.append(f"  best maintained baseline: {best.baseline}" + _PROPOSED * best.proposed)
     lines.extend(_blocked(audit.baselines))
     lines.extend(_grouped(audit.findings))
     return [shown(line) for line in lines]

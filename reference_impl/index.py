@@ -187,10 +187,20 @@ def check_platform_tag(
         note = f"{text}: another platform's tag, not judged here (index.other-platforms)"
         return IndexVerdict(text, tuple(rejections), (note,))
     if tag.kind == "linux":
-        rejections.extend(_linux_rejections(text, tag, rules))
-    else:
-        rejections.extend(_perennial_rejections(text, tag, rules, data))
-    return IndexVerdict(text, tuple(rejections))
+        return IndexVerdict(text, tuple(rejections + _linux_rejections(text, tag, rules)))
+    rejections.extend(_perennial_rejections(text, tag, rules, data))
+    return IndexVerdict(text, tuple(rejections), _proposed_note(text, tag, data))
+
+
+def _proposed_note(text: str, tag: PlatformTag, data: PolicySet) -> tuple[str, ...]:
+    """A remark when the baseline that judges the tag's glibc on its architecture (the newest
+    at or below it) is only proposed: the index accepts the tag all the same, since PEP 600
+    makes every glibc a valid tag, but a reader should know the baseline may still change."""
+    assert tag.arch is not None and tag.glibc is not None
+    below = [b for b in data.for_arch(tag.arch) if b.glibc <= tag.glibc]
+    if not below or not below[-1].proposed:
+        return ()
+    return (f"{text}: judged by {below[-1].name}, a proposed baseline not adopted yet",)
 
 
 def _linux_rejections(text: str, tag: PlatformTag, rules: IndexPolicy) -> list[Rejection]:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reference_impl.cli import add_command, add_policies_option, policies_from, say
 from reference_impl.errors import ExitCode, PerennialError
-from reference_impl.policy import Baseline, default_policy_dir, load_policies
+from reference_impl.policy import Baseline, GlibcVersion, default_policy_dir, load_policies
+from reference_impl.policy.derive import derive, render, review_proposed
 from reference_impl.policy.diff import describe, diff_baselines, version_order
 from reference_impl.policy.targets import caveat_report, load_targets
 from reference_impl.policy.verify import load_observations, verify
+
+PROPOSED_NOTE = (
+    "status: PROPOSED (derived from evidence that rolling releases still constrain; "
+    "not adopted yet, see its amendment)"
+)
 
 
 def register(subparsers: Any) -> None:
@@ -65,6 +72,27 @@ def register(subparsers: Any) -> None:
     review.add_argument("--json", action="store_true", help="JSON instead of Markdown")
     review.set_defaults(func=_review)
 
+    derivation = actions.add_parser(
+        "derive",
+        help="print the proposed baseline file the evidence supports for one glibc",
+        description=(
+            "Print the baseline file for glibc X.Y that the evidence supports: per "
+            "architecture, what every observed distribution with glibc X.Y or newer defines, "
+            "as a proposed baseline extending the newest one below X.Y."
+        ),
+    )
+    derivation.add_argument(
+        "--evidence", type=Path, required=True, metavar="DIR", help="folder with distros/"
+    )
+    derivation.add_argument("--glibc", required=True, metavar="X.Y", help="e.g. 2.42")
+    derivation.add_argument(
+        "--date",
+        default=datetime.now(UTC).date().isoformat(),
+        metavar="YYYY-MM-DD",
+        help="the date of its amendment entry (default: today)",
+    )
+    derivation.set_defaults(func=_derive)
+
 
 def _list(args: argparse.Namespace) -> int:
     policies = policies_from(args)
@@ -73,6 +101,7 @@ def _list(args: argparse.Namespace) -> int:
             {
                 "name": b.name,
                 "glibc": str(b.glibc),
+                "status": b.status,
                 "aliases": sorted(set(b.aliases.values())),
                 "architectures": list(b.architectures),
             }
@@ -83,9 +112,10 @@ def _list(args: argparse.Namespace) -> int:
     for baseline in policies.baselines:
         aliases = sorted(set(baseline.aliases.values()))
         alias_text = f" (alias {', '.join(aliases)})" if aliases else ""
+        status = " [proposed]" if baseline.proposed else ""
         say(
             f"{baseline.name:<16} glibc {baseline.glibc!s:<5} "
-            f"{', '.join(baseline.architectures)}{alias_text}"
+            f"{', '.join(baseline.architectures)}{alias_text}{status}"
         )
     return ExitCode.OK
 
@@ -95,6 +125,7 @@ def baseline_as_json(baseline: Baseline, arches: tuple[str, ...]) -> dict[str, A
     return {
         "name": baseline.name,
         "glibc": str(baseline.glibc),
+        "status": baseline.status,
         "extends": baseline.previous,
         "based_on": baseline.based_on,
         "aliases": {arch: baseline.aliases[arch] for arch in arches if arch in baseline.aliases},
@@ -132,6 +163,8 @@ def _show(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return ExitCode.OK
     say(f"{baseline.name}: glibc {baseline.glibc}, derived from {baseline.based_on}")
+    if baseline.proposed:
+        say(PROPOSED_NOTE)
     if data["aliases"]:
         say("legacy aliases: " + ", ".join(f"{a}_{arch}" for arch, a in data["aliases"].items()))
     say(f"architectures: {', '.join(arches)}")
@@ -159,7 +192,8 @@ def _diff(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     policies = policies_from(args)
     facts = load_targets(policies)  # a broken caveat file is refused before any output
-    mismatches, coverage = verify(policies, load_observations(args.evidence, policies))
+    observations = load_observations(args.evidence, policies)
+    mismatches, coverage = verify(policies, observations)
     by_baseline: dict[str, list[str]] = {}
     for entry in coverage:
         by_baseline.setdefault(entry.baseline, []).extend(
@@ -177,13 +211,31 @@ def _verify(args: argparse.Namespace) -> int:
             say(f"  no observation to check on {', '.join(unobserved)}")
     for line in caveat_report(policies, facts):
         say(line)
+    notes, departures = review_proposed(policies, observations)
+    for line in notes:
+        say(line)
     for mismatch in mismatches:
         say(f"MISMATCH: {mismatch}")
+    for line in departures:
+        say(f"NOT DERIVED: {line}")
+    if departures:
+        say(f"{len(departures)} differences between proposed baselines and their derivation")
     if mismatches:
         count = sum(len(m.versions) for m in mismatches)
         say(f"{count} allowed symbol versions are missing on covered distributions")
         return ExitCode.NO
     say("every allowed symbol version is present on every covered distribution")
+    return ExitCode.NO if departures else ExitCode.OK
+
+
+def _derive(args: argparse.Namespace) -> int:
+    policies = policies_from(args)
+    try:
+        glibc = GlibcVersion.parse(args.glibc, "--glibc")
+    except PerennialError as error:  # a bad argument is usage, not bad policy data
+        raise PerennialError(error.source, error.problem) from None
+    derived = derive(policies, load_observations(args.evidence, policies), glibc)
+    print(render(derived, policies, args.date), end="")
     return ExitCode.OK
 
 

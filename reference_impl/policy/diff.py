@@ -34,7 +34,7 @@ class BaselineDiff:
 
     @property
     def is_empty(self) -> bool:
-        """True when the two baselines allow exactly the same things."""
+        """True when the two baselines allow exactly the same things (whatever their status)."""
         return not any(
             (
                 self.architectures_added,
@@ -96,6 +96,8 @@ def describe(diff: BaselineDiff) -> list[str]:
     """The diff as sentences, most important first."""
     old, new = diff.old, diff.new
     lines = [f"{new.name} (glibc {new.glibc}) compared with {old.name} (glibc {old.glibc}):"]
+    if new.status != old.status:
+        lines.append(f"- Is {new.status}, where {old.name} is {old.status}.")
     if diff.is_empty:
         return [*lines, "- They allow exactly the same architectures, libraries and symbols."]
     if diff.architectures_added:

@@ -15,6 +15,7 @@ from pathlib import Path
 from reference_impl.errors import PolicyError
 from reference_impl.policy.fields import Table, read_toml
 from reference_impl.policy.model import (
+    STATUSES,
     Amendment,
     Architecture,
     Baseline,
@@ -35,6 +36,7 @@ _BASELINE_KEYS = (
     "glibc",
     "extends",
     "based_on",
+    "status",
     "provenance",
     "aliases",
     "isa",
@@ -88,6 +90,7 @@ class _RawBaseline:
     file: Path
     table: Table
     based_on: str
+    status: str
     provenance: dict[str, str]
     aliases: dict[str, str]
     isa: dict[str, str]
@@ -144,12 +147,16 @@ class _Reader:
                     "isa_source",
                     "arm_eabi_version",
                     "arm_float_abi",
+                    "default_stack",
+                    "default_stack_source",
                     "source",
                 ]
             )
             source_keys = {"floor": "floor_source", "identity": "source", "loader": "loader_source"}
             if entry.has("isa_source"):
                 source_keys["isa_levels"] = "isa_source"
+            if entry.has("default_stack"):
+                source_keys["default_stack"] = "default_stack_source"
             provenance = {fact: entry.text(key) for fact, key in source_keys.items()}
             for fact, source_id in provenance.items():
                 _known_source(entry, source_keys[fact], source_id, sources)
@@ -159,6 +166,11 @@ class _Reader:
             endianness = entry.text("endianness")
             if endianness not in ("little", "big"):
                 raise entry.fail("endianness", f"expected 'little' or 'big', got {endianness!r}")
+            stack = entry.optional_text("default_stack")
+            if stack not in (None, "executable", "not-executable"):
+                raise entry.fail(
+                    "default_stack", f"expected 'executable' or 'not-executable', got {stack!r}"
+                )
             found[name] = Architecture(
                 name=name,
                 description=entry.text("description"),
@@ -173,6 +185,7 @@ class _Reader:
                 if entry.has("arm_eabi_version")
                 else None,
                 arm_float_abi=entry.optional_text("arm_float_abi"),
+                executable_stack_default=None if stack is None else stack == "executable",
                 provenance=provenance,
             )
         for arch in found.values():
@@ -183,8 +196,19 @@ class _Reader:
     def families(self, sources: dict[str, Source]) -> dict[str, Family]:
         found = {}
         for name, entry in self._entries("families.toml", "families").items():
-            entry.only(["description", "prefix", "libraries", "introduced_in", "source"])
+            entry.only(
+                [
+                    "description",
+                    "prefix",
+                    "libraries",
+                    "introduced_in",
+                    "introduced_source",
+                    "source",
+                ]
+            )
             _known_source(entry, "source", entry.text("source"), sources)
+            for source_id in entry.strings("introduced_source"):
+                _known_source(entry, "introduced_source", source_id, sources)
             introduced = entry.table("introduced_in")
             found[name] = Family(
                 name=name,
@@ -193,6 +217,7 @@ class _Reader:
                 libraries=entry.strings("libraries", None),
                 introduced_in={version: _glibc(introduced, version) for version in introduced.data},
                 source=entry.text("source"),
+                introduced_sources=entry.strings("introduced_source"),
             )
         return found
 
@@ -228,6 +253,10 @@ class _Reader:
                 "name",
                 f"{name!r} does not match glibc {glibc} (expected manylinux_{glibc.tag_part})",
             )
+
+        status = table.optional_text("status") or "adopted"
+        if status not in STATUSES:
+            raise table.fail("status", f"{status!r} is not one of {', '.join(STATUSES)}")
 
         provenance_table = table.table("provenance", required=True)
         provenance = {key: provenance_table.text(key) for key in provenance_table.data}
@@ -308,6 +337,7 @@ class _Reader:
             file=path,
             table=table,
             based_on=table.text("based_on"),
+            status=status,
             provenance=provenance,
             aliases=aliases,
             isa=isa,
@@ -413,6 +443,10 @@ def _flatten(
             parent = build(item.extends, (*chain, name))
             if parent.glibc >= item.glibc:
                 raise item.table.fail("extends", f"{parent.name} is not older than {name}")
+            if parent.proposed and item.status != "proposed":
+                raise item.table.fail(
+                    "status", f"must be proposed: it extends {parent.name}, which is proposed"
+                )
         done[name] = _apply(item, parent, architectures)
         return done[name]
 
@@ -499,6 +533,7 @@ def _apply(
         amendments=item.amendments,
         provenance=provenance,
         file=item.file,
+        status=item.status,
     )
 
 

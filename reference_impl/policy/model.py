@@ -14,6 +14,11 @@ from typing import NamedTuple
 
 from reference_impl.errors import PolicyError, UnknownNameError
 
+STATUSES = ("adopted", "proposed")
+"""A baseline's status: ``adopted`` (the default) or ``proposed``, derived from evidence that
+still moves (a rolling distribution constrains it). Installers ignore it: PEP 600 tags are
+enumerated by glibc alone."""
+
 MAX_NUMBER = 65535
 """Largest glibc MAJOR or MINOR a platform tag can name (clause tag.number-range)."""
 _PART = r"(0|[1-9][0-9]{0,4})"
@@ -76,6 +81,11 @@ class Architecture:
     isa_levels: tuple[str, ...] = ()
     arm_eabi_version: int | None = None
     arm_float_abi: str | None = None
+    executable_stack_default: bool | None = None
+    """Whether glibc's loader gives a file without a PT_GNU_STACK header an executable
+    stack on this architecture (so glibc 2.41+ refuses to dlopen such a library); None when
+    the data does not say (policy data older than the field, which the auditor only warns
+    about)."""
     provenance: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -90,6 +100,8 @@ class Family:
     introduced_in: Mapping[str, GlibcVersion]
     """Versions that are not glibc release numbers, mapped to the release that added them."""
     source: str
+    introduced_sources: tuple[str, ...] = ()
+    """Where ``introduced_in`` comes from."""
 
     def split(self, version_name: str) -> str | None:
         """The bare version of a full version name in this family, or None if not ours."""
@@ -148,6 +160,13 @@ class Baseline:
     provenance: Mapping[str, str]
     """Value section -> source ID."""
     file: Path
+    status: str = "adopted"
+    """One of :data:`STATUSES`; not inherited: each baseline file says its own."""
+
+    @property
+    def proposed(self) -> bool:
+        """Whether this baseline is proposed rather than adopted (shown wherever it is used)."""
+        return self.status == "proposed"
 
     def tag(self, arch: str) -> str:
         """The perennial platform tag of this baseline on ``arch``."""
@@ -173,6 +192,11 @@ class Distribution:
     end_of_commercial_lts: str | None
     build_image: bool
     sources: tuple[str, ...]
+
+    @property
+    def rolling(self) -> bool:
+        """Whether this release moves on (its glibc today is not its glibc tomorrow)."""
+        return self.end_of_life == "rolling"
 
     @property
     def title(self) -> str:

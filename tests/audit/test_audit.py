@@ -305,10 +305,15 @@ def test_a_program_asking_for_an_executable_stack_warns(tmp_path: Path) -> None:
     assert audit.passed, audit.findings
 
 
-def test_a_missing_stack_header_warns(tmp_path: Path) -> None:
-    audit = audit_wheel(
-        wheel_of(tmp_path, {"demo/_x.so": libc_user("GLIBC_2.2.5", execstack=None)})
-    )
+def test_a_missing_stack_header_takes_the_architectures_default(tmp_path: Path) -> None:
+    # x86_64's default stack is executable (policies/architectures.toml): refused like an
+    # explicit request; a program without the header only warns.
+    library = libc_user("GLIBC_2.2.5", execstack=None)
+    audit = audit_wheel(wheel_of(tmp_path, {"demo/_x.so": library}))
+    assert "audit.executable-stack" in clauses(audit, ERROR)
+    assert not audit.passed and audit.earliest_tag is None
+    program = libc_user("GLIBC_2.2.5", kind="pie", execstack=None)
+    audit = audit_wheel(wheel_of(tmp_path, {"demo/bin/tool": program}))
     assert "audit.executable-stack" in clauses(audit, WARNING)
     assert audit.passed, audit.findings
 

@@ -9,6 +9,15 @@ import pytest
 
 from reference_impl.policy import default_policy_dir
 
+# ../shared/evidence beside the checkout (a worktree sits one level deeper than /work/main)
+EVIDENCE = next(
+    (p / "shared" / "evidence" for p in Path(__file__).parents if (p / "shared/evidence").is_dir()),
+    Path("/nonexistent"),
+)
+needs_evidence = pytest.mark.skipif(
+    not EVIDENCE.is_dir(), reason="../shared/evidence is not beside the checkout"
+)
+
 
 @pytest.fixture
 def policy_copy(tmp_path: Path) -> Path:

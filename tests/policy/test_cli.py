@@ -9,9 +9,7 @@ import pytest
 
 from reference_impl.cli import main
 
-from .conftest import edit
-
-EVIDENCE = Path(__file__).parents[3] / "shared" / "evidence"
+from .conftest import EVIDENCE, edit, needs_evidence
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -28,6 +26,7 @@ def test_list_names_every_baseline_with_its_aliases(capsys: pytest.CaptureFixtur
     assert rows[0] == {
         "name": "manylinux_2_5",
         "glibc": "2.5",
+        "status": "adopted",
         "aliases": ["manylinux1"],
         "architectures": ["x86_64", "i686"],
     }
@@ -83,7 +82,7 @@ def test_diff_against_a_proposed_policy_directory(
     assert code == 0 and out.splitlines()[1] == "- Allows linking to libxcb.so.1."
 
 
-@pytest.mark.skipif(not EVIDENCE.is_dir(), reason="../shared/evidence is not beside the checkout")
+@needs_evidence
 def test_verify_against_the_evidence_passes_and_lists_coverage(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -96,7 +95,7 @@ def test_verify_against_the_evidence_passes_and_lists_coverage(
     assert "no observation to check on ppc64" in out
 
 
-@pytest.mark.skipif(not EVIDENCE.is_dir(), reason="../shared/evidence is not beside the checkout")
+@needs_evidence
 def test_verify_reports_a_version_no_distribution_has(
     capsys: pytest.CaptureFixture[str], policy_copy: Path
 ) -> None:

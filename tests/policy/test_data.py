@@ -30,9 +30,10 @@ def test_the_legacy_aliases_are_exactly_pep600s_eleven() -> None:
 
 
 def test_every_maintained_baseline_is_present_in_glibc_order() -> None:
-    names = [b.name for b in default_policies().baselines]
-    minors = [5, 12, 17, 24, 26, 27, 28, 31, 34, 35, 36, 37, 38, 39, 40, 41]
-    assert names == [f"manylinux_2_{m}" for m in minors]
+    baselines = default_policies().baselines
+    minors = [5, 12, 17, 24, 26, 27, 28, 31, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43]
+    assert [b.name for b in baselines] == [f"manylinux_2_{m}" for m in minors]
+    assert [b.glibc.minor for b in baselines if b.proposed] == [42, 43]
 
 
 def test_floors_are_the_legacy_alias_baselines_where_pep600_gives_one() -> None:
@@ -94,8 +95,8 @@ def test_covered_by_lists_distributions_with_at_least_the_baselines_glibc() -> N
     assert "debian-12" in {d.id for d in covered}
 
 
-def test_adding_manylinux_2_42_is_one_small_file(policy_copy: Path) -> None:
-    (policy_copy / "baselines/manylinux_2_42.toml").write_text(
+def test_adding_manylinux_2_44_is_one_small_file(policy_copy: Path) -> None:
+    (policy_copy / "baselines/manylinux_2_44.toml").write_text(
         (Path(__file__).parents[2] / "policies/README.md")
         .read_text()
         .split("```toml\n")[1]
@@ -103,9 +104,9 @@ def test_adding_manylinux_2_42_is_one_small_file(policy_copy: Path) -> None:
     )
     policies = load_policies(policy_copy)
     newest = policies.newest
-    assert newest.name == "manylinux_2_42"
-    assert newest.allows("x86_64", "GLIBC", "2.42") and newest.allows("x86_64", "GLIBC", "2.41")
-    assert newest.libraries == policies.baseline("manylinux_2_41").libraries
+    assert newest.name == "manylinux_2_44" and newest.proposed
+    assert newest.allows("x86_64", "GLIBC", "2.44") and newest.allows("x86_64", "GLIBC", "2.43")
+    assert newest.libraries == policies.baseline("manylinux_2_43").libraries
 
 
 def test_a_new_baseline_must_be_a_superset(policy_copy: Path) -> None:

@@ -24,13 +24,7 @@ from reference_impl.policy.targets import (
     tag_form_of,
 )
 
-from .conftest import edit
-
-# ../shared/evidence beside the checkout (a worktree sits one level deeper than /work/main)
-EVIDENCE = next(
-    (p / "shared" / "evidence" for p in Path(__file__).parents if (p / "shared/evidence").is_dir()),
-    Path("/nonexistent"),
-)
+from .conftest import EVIDENCE, edit
 
 
 def test_every_build_image_is_named_per_architecture_with_a_status() -> None:

@@ -31,6 +31,21 @@ def baseline_link(name: str) -> nodes.Node:
     return build.link(baseline_doc(name), "", build.literal(name))
 
 
+def status_badge(baseline: Any) -> list[nodes.Node]:
+    """A "proposed" badge after a proposed baseline's name; nothing for an adopted one."""
+    return (
+        [nodes.Text(" "), build.badge("proposed", "baseline-status")] if baseline.proposed else []
+    )
+
+
+PROPOSED_TEXT = (
+    " This baseline is derived from the evidence by perennial policy derive while rolling "
+    "releases still constrain it (its amendment says which versions they hold back), so it "
+    "may change before it is adopted. Installers already accept its tags, as PEP 600 says; "
+    "perennial audit and perennial index-check say it is proposed wherever they use it."
+)
+
+
 def sorted_versions(versions: Iterable[str]) -> list[str]:
     """Numeric parts compare as numbers (2.9 < 2.10); names such as TM_1 sort after them."""
     return sorted(versions, key=version_order)
@@ -248,6 +263,8 @@ class BaselineDirective(PolicyDirective):
 
     def _intro(self, policies: Any, targets: Any, b: Any, previous: Any | None) -> nodes.Node:
         box = nodes.container(ids=["summary"], classes=["baseline-intro"])
+        if b.proposed:
+            box += build.para(build.badge("proposed", "baseline-status"), PROPOSED_TEXT)
         box += build.para(
             "A wheel tagged ",
             build.literal(f"manylinux_{b.glibc.tag_part}_ARCH"),
@@ -607,7 +624,7 @@ class OverviewDirective(PolicyDirective):
             images = targets.images_for(b.name)
             rows.append(
                 [
-                    baseline_link(b.name),
+                    [baseline_link(b.name), *status_badge(b)],
                     str(b.glibc),
                     build.joined(build.literal(a) for a in aliases) if aliases else "—",
                     ", ".join(b.architectures),
