@@ -12,7 +12,7 @@ the rules only: no zip, no ELF, no decompression.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -94,6 +94,8 @@ class ClaimVerdict:
     earned: bool | None
     """None for a tag outside PEP 600 (``musllinux_1_2_x86_64``, ``linux_x86_64``, ``any``):
     not judged."""
+    blockers: tuple[Finding, ...] = ()
+    """What keeps an unearned claim from being earned (a census counts what blocks most)."""
     proposed: bool = False
     """The tag was judged by a proposed baseline (its glibc's newest baseline is proposed)."""
 
@@ -122,6 +124,8 @@ class WheelAudit:
     """When the wheel has ELF files but no tag can be carried: why."""
     claims: tuple[ClaimVerdict, ...]
     findings: tuple[Finding, ...]
+    facts: WheelFacts
+    """What the verdict was judged from (a census stores them to judge again later)."""
 
     @property
     def glibc_needed(self) -> Need | None:
@@ -149,12 +153,16 @@ class WheelAudit:
 
 
 def audit_wheel(
-    source: str | Path | BinaryIO, filename: str | None = None, policies: PolicySet | None = None
+    source: str | Path | BinaryIO,
+    filename: str | None = None,
+    policies: PolicySet | None = None,
+    keep: Iterable[str] = (),
 ) -> WheelAudit:
     """Audit one wheel given as a path or a binary file object (then ``filename`` is needed):
-    :func:`judge` of its facts."""
+    :func:`judge` of its facts. ``keep`` names symbols the facts keep beyond those the
+    policies forbid (:func:`~reference_impl.audit_read.read_facts`)."""
     policies = policies or default_policies()
-    return judge(read_facts(source, filename, policies), policies)
+    return judge(read_facts(source, filename, policies, keep), policies)
 
 
 def judge(facts: WheelFacts, policies: PolicySet) -> WheelAudit:
@@ -262,6 +270,7 @@ class _Judgement:
             unearnable=first.unearnable,
             claims=tuple(dict.fromkeys(claims)),
             findings=tuple(dict.fromkeys(findings)),
+            facts=facts,
         )
 
     def _blockers(
@@ -344,9 +353,10 @@ class _Judgement:
         findings: list[Finding] = []
         for tag, source, glibc, claim_arch in claimed:
             if glibc is None and claim_arch is not None:  # a malformed manylinux tag
-                claims.append(ClaimVerdict(tag, source, None, False))
                 message = f"{source} claims {tag}: {claim_arch}"
-                findings.append(Finding("audit.claimed-vs-earned", ERROR, None, message, tag))
+                malformed = Finding("audit.claimed-vs-earned", ERROR, None, message, tag)
+                claims.append(ClaimVerdict(tag, source, None, False, (malformed,)))
+                findings.append(malformed)
                 continue
             if glibc is None or claim_arch is None:
                 claims.append(ClaimVerdict(tag, source, None, None))
@@ -373,6 +383,7 @@ class _Judgement:
                     source,
                     f"manylinux_{glibc.tag_part}_{claim_arch}",
                     earned,
+                    tuple(problems),
                     policy is not None and policy.baseline.proposed,
                 )
             )

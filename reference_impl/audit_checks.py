@@ -276,7 +276,7 @@ def _stack_verdict(
 
 def soname_findings(views: list[FileView], policies: PolicySet) -> list[Finding]:
     """audit.bundled-soname-unique: a bundled library's name is its own (see the clause)."""
-    system_names = _system_library_names(policies)
+    system_names = system_library_names(policies)
     sonames = {v.facts.path: v.facts.soname for v in views}
     bundled = sorted({r.bundled_at for v in views for r in v.facts.libraries if r.bundled_at})
     by_name: dict[str, list[str]] = {}
@@ -313,7 +313,7 @@ def soname_findings(views: list[FileView], policies: PolicySet) -> list[Finding]
 _SYSTEM_NAMES: dict[int, tuple[PolicySet, frozenset[str]]] = {}
 
 
-def _system_library_names(policies: PolicySet) -> frozenset[str]:
+def system_library_names(policies: PolicySet) -> frozenset[str]:
     """Every library a baseline allows or once allowed: names systems ship their own builds
     under."""
     cached = _SYSTEM_NAMES.get(id(policies))

@@ -30,6 +30,7 @@ BUILTIN_COMMANDS: dict[str, str] = {
     "compatible": "compatible",
     "select": "select",
     "index-check": "index_check",
+    "census": "census",
 }
 """Command name -> module of ``reference_impl.cli`` that registers it, in ``--help`` order."""
 

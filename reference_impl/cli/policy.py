@@ -10,7 +10,7 @@ from typing import Any
 
 from reference_impl.cli import add_command, add_policies_option, policies_from, say
 from reference_impl.errors import ExitCode, PerennialError
-from reference_impl.policy import Baseline, GlibcVersion, load_policies
+from reference_impl.policy import Baseline, GlibcVersion, default_policy_dir, load_policies
 from reference_impl.policy.derive import derive, render, review_proposed
 from reference_impl.policy.diff import describe, diff_baselines, version_order
 
@@ -58,6 +58,17 @@ def register(subparsers: Any) -> None:
         help="folder with distros/ARCH/*.json",
     )
     check.set_defaults(func=_verify)
+
+    review = actions.add_parser(
+        "review", help="what a change to policies/ does to the rules, the evidence and wheels"
+    )
+    review.add_argument("--base", metavar="GIT-REF", help="default: merge base with main, or HEAD")
+    review.add_argument(
+        "--census", type=Path, metavar="FILE.parquet", help="default: the suite's auditor fixtures"
+    )
+    review.add_argument("--evidence", type=Path, metavar="DIR", help="default: ../shared/evidence")
+    review.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    review.set_defaults(func=_review)
 
     derivation = actions.add_parser(
         "derive",
@@ -230,3 +241,12 @@ def _derive(args: argparse.Namespace) -> int:
     derived = derive(policies, load_observations(args.evidence, policies), glibc)
     print(render(derived, policies, args.date), end="")
     return ExitCode.OK
+
+
+def _review(args: argparse.Namespace) -> int:
+    from reference_impl.policy.review import review
+    from reference_impl.policy.review_report import review_json, review_markdown
+
+    done = review(args.policies or default_policy_dir(), args.base, args.census, args.evidence)
+    print(json.dumps(review_json(done), indent=2) if args.json else review_markdown(done))
+    return ExitCode.NO if done.evidence and done.evidence.mismatches else ExitCode.OK

@@ -1,0 +1,378 @@
+"""Benchmark ``perennial census`` and ``perennial policy review --census`` on real wheels.
+
+Not a test: it reads the corpus ``audit_bench.py`` downloads (every architecture PyPI has
+manylinux wheels for), runs every command as a child process (wall time; peak RSS of the
+command and of each Dask worker, sampled with psutil), and prints what it measured.
+
+    .venv/bin/python benchmarks/census_bench.py corpus   # census with 1 and 2 workers
+                                                           # against a loop of auditwheel show
+    .venv/bin/python benchmarks/census_bench.py rejudge  # a policy change: re-judging the
+                                                           # census against re-auditing
+    .venv/bin/python benchmarks/census_bench.py scale --count 10000 [--max-mb 10]
+                                                           # hard links of the corpus
+    .venv/bin/python benchmarks/census_bench.py rejudge-scale  # review over that census
+    .venv/bin/python benchmarks/census_bench.py all --json out.json  # the four, in order
+
+Every stage also writes its measurements to ``--work``/STAGE.json, with the machine's load
+average sampled while it ran (other jobs share the machine: read the numbers against it).
+
+Everything it writes goes under ``--work`` (default /tmp/perennial-census-bench); the scale
+mirror is hard links, so its disk use is the census output only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+VENV_BIN = REPO / ".venv" / "bin"
+sys.path.insert(0, str(REPO))
+DEFAULT_CACHE = Path.home() / ".cache" / "perennial-bench" / "wheels"
+DEFAULT_WORK = Path(tempfile.gettempdir()) / "perennial-census-bench"
+CHANGE = (
+    "baselines/manylinux_2_24.toml",
+    'libraries = ["libmvec.so.1"]',
+    'libraries = ["libmvec.so.1", "libncursesw.so.5"]',
+)
+"""The policy change re-judged: libncursesw.so.5 joins the allowed libraries from 2_24 on
+(the example of docs/guides/propose-a-policy-change.md). It only changes what baselines
+allow, so a review judges again only the wheels that need or bundle that library."""
+UNSCOPED = (
+    "architectures.toml",
+    'Intel 64)"\nfloor = "2.5"',
+    'Intel 64)"\nfloor = "2.12"',
+)
+"""A change with no scope (x86_64's floor raised): a review judges every wheel again."""
+PROGRESS = re.compile(r"\] (\d+)/(\d+) wheels")
+
+
+@dataclass
+class Measured:
+    """One child command: wall time, peak RSS of the command and of its children, and the
+    RSS of each process at progress points (wheels done -> MiB)."""
+
+    seconds: float = 0.0
+    peak_mib: float = 0.0
+    peak_worker_mib: float = 0.0
+    code: int = 0
+    stdout: str = ""
+    at: dict[int, dict[str, float]] = field(default_factory=dict)
+
+
+def measure(command: list[str], marks: tuple[int, ...] = ()) -> Measured:
+    """Run ``command``; sample the RSS of it and its children every 0.5 s, and note them
+    when its progress bar (``--progress`` on stderr) passes each of ``marks``."""
+    result = Measured()
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = psutil.Process(child.pid)
+    done = [0]
+
+    def sample() -> dict[str, float]:
+        try:
+            own = process.memory_info().rss
+            kids = [c.memory_info().rss for c in process.children(recursive=True)]
+        except psutil.Error:
+            return {}
+        result.peak_mib = max(result.peak_mib, own / 2**20)
+        result.peak_worker_mib = max([result.peak_worker_mib, *(k / 2**20 for k in kids)])
+        return {"command_mib": own / 2**20, "largest_worker_mib": max(kids, default=0) / 2**20}
+
+    def read_progress() -> None:
+        assert child.stderr is not None
+        buffer = ""
+        while chunk := child.stderr.read(256):
+            buffer = (buffer + chunk)[-400:]
+            found = PROGRESS.findall(buffer)
+            if found:
+                done[0] = int(found[-1][0])
+                for mark in marks:
+                    if mark not in result.at and done[0] >= mark:
+                        result.at[mark] = {
+                            **sample(),
+                            "seconds": time.perf_counter() - start,
+                        }
+
+    output: list[str] = []
+
+    def read_output() -> None:
+        assert child.stdout is not None
+        output.append(child.stdout.read())
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (read_progress, read_output)]
+    for thread in threads:
+        thread.start()
+    while True:
+        sample()
+        try:
+            child.wait(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    result.seconds = time.perf_counter() - start
+    for thread in threads:
+        thread.join(timeout=5)
+    result.code = child.returncode
+    result.stdout = "".join(output)
+    return result
+
+
+def corpus_wheels(cache: Path) -> list[Path]:
+    """The every-architecture corpus of audit_bench.py (its manylinux wheels)."""
+    wheels = sorted(w for w in cache.glob("*.whl") if "manylinux" in w.name)
+    if not wheels:
+        sys.exit(f"no corpus in {cache}: run benchmarks/audit_bench.py first (it downloads it)")
+    return wheels
+
+
+def mirror_of(wheels: list[Path], folder: Path, count: int) -> Path:
+    """``count`` wheels under ``folder``: hard links of the corpus, ``copyNNNN/`` each."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    made = 0
+    while made < count:
+        copy = folder / f"copy{made // len(wheels):04d}"
+        copy.mkdir(parents=True)
+        for wheel in wheels[: count - made]:
+            os.link(wheel, copy / wheel.name)
+            made += 1
+    return folder
+
+
+def census(
+    folder: Path,
+    out: Path,
+    workers: int,
+    marks: tuple[int, ...] = (),
+    policies: Path | None = None,
+) -> Measured:
+    """``perennial census FOLDER --out OUT --workers N`` from scratch."""
+    from reference_impl.census.store import Paths
+
+    paths = Paths.of(out)
+    shutil.rmtree(paths.parts, ignore_errors=True)
+    paths.wheels.unlink(missing_ok=True)
+    paths.files.unlink(missing_ok=True)
+    command = [str(VENV_BIN / "perennial"), "census", str(folder), "--out", str(out)]
+    command += ["--workers", str(workers), "--progress", "--json"]
+    command += ["--policies", str(policies)] if policies else []
+    measured = measure(command, marks)
+    if measured.code != 0:
+        sys.exit(f"census failed ({measured.code})")
+    return measured
+
+
+def stage_corpus(args: argparse.Namespace) -> dict[str, Any]:
+    wheels = corpus_wheels(args.cache)
+    folder = mirror_of(wheels, args.work / "corpus", len(wheels))
+    rows: dict[str, Any] = {
+        "wheels": len(wheels),
+        "mb": sum(w.stat().st_size for w in wheels) / 1e6,
+    }
+    for workers in (1, 2):
+        measured = census(folder, args.work / f"corpus-{workers}.parquet", workers)
+        rows[f"census_{workers}_workers_s"] = measured.seconds
+        rows[f"census_{workers}_workers_peak_mib"] = measured.peak_mib
+        rows[f"census_{workers}_worker_peak_mib"] = measured.peak_worker_mib
+        print(f"census, {workers} workers: {measured.seconds:.1f} s, command peak "
+              f"{measured.peak_mib:.0f} MiB, largest worker {measured.peak_worker_mib:.0f} MiB",
+              flush=True)  # fmt: skip
+    start = time.perf_counter()
+    for wheel in wheels:
+        command = [str(VENV_BIN / "auditwheel"), "show", "--json", str(wheel)]
+        subprocess.run(command, capture_output=True, check=False)
+    rows["auditwheel_loop_s"] = time.perf_counter() - start
+    print(f"auditwheel show, one call per wheel: {rows['auditwheel_loop_s']:.1f} s", flush=True)
+    return rows
+
+
+def changed_policies(work: Path, change: tuple[str, str, str] = CHANGE) -> Path:
+    """A git work tree whose policies/ carry ``change`` over a commit without it."""
+    repo = work / "review-repo"
+    if repo.exists():
+        shutil.rmtree(repo)
+    shutil.copytree(REPO / "policies", repo / "policies")
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "policies"],
+        ["-c", "user.name=bench", "-c", "user.email=bench@example.org", "commit", "-qm", "base"],
+    ):
+        subprocess.run(["git", "-C", str(repo), *args], check=True)
+    path = repo / "policies" / change[0]
+    assert change[1] in path.read_text(), change
+    path.write_text(path.read_text().replace(change[1], change[2], 1))
+    return repo / "policies"
+
+
+def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
+    """The change judged from the census (in process and as ``policy review``) against
+    re-auditing every wheel under the changed policies (in process and as a census)."""
+    from reference_impl.audit import audit_wheel, judge
+    from reference_impl.census.rows import facts_of
+    from reference_impl.census.store import Paths, read_census
+    from reference_impl.policy import load_policies
+
+    wheels = corpus_wheels(args.cache)
+    out = args.work / "corpus-1.parquet"
+    if not out.exists():
+        sys.exit(f"no {out}: run the corpus stage first")
+    head_dir = changed_policies(args.work)
+    head = load_policies(head_dir)
+    next(read_census(Paths.of(out)))  # imports pyarrow, as re-auditing has its imports done
+
+    start = time.perf_counter()
+    facts = [facts_of(w, f, str(out)) for w, f in read_census(Paths.of(out)) if w["error"] is None]
+    loaded = time.perf_counter() - start
+    start = time.perf_counter()
+    for wheel in facts:
+        judge(wheel, head)
+    judged = time.perf_counter() - start
+
+    start = time.perf_counter()
+    for wheel in wheels:
+        audit_wheel(wheel, policies=head)
+    reaudit = time.perf_counter() - start
+
+    review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
+    reviewed = measure([*review, "--census", str(out), "--json"])
+    rows = {
+        "wheels": len(facts),
+        "load_facts_s": loaded,
+        "judge_head_s": judged,
+        "reaudit_in_process_s": reaudit,
+        "ratio_in_process": reaudit / (loaded + judged),
+        "review_command_s": reviewed.seconds,
+        "review_changed": json.loads(reviewed.stdout)["wheels"]["changed"]["wheels"],
+    }
+    rows["recensus_1_worker_s"] = census(
+        args.work / "corpus", args.work / "recensus.parquet", 1, policies=head_dir
+    ).seconds
+    rows["ratio_review_vs_recensus"] = rows["recensus_1_worker_s"] / reviewed.seconds
+    for key, value in rows.items():
+        print(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
+    return rows
+
+
+def stage_scale(args: argparse.Namespace) -> dict[str, Any]:
+    wheels = [
+        w
+        for w in corpus_wheels(args.cache)
+        if args.max_mb is None or w.stat().st_size <= args.max_mb * 1e6
+    ]
+    folder = mirror_of(wheels, args.work / "scale", args.count)
+    marks = tuple(m for m in (250, 1000, 2500, 5000, 7500, args.count) if m <= args.count)
+    measured = census(folder, args.work / "scale.parquet", args.workers, marks)
+    out = args.work / "scale.parquet"
+    rows = {
+        "wheels": args.count,
+        "distinct": len(wheels),
+        "input_gb": sum(p.stat().st_size for p in folder.rglob("*.whl")) / 1e9,
+        "workers": args.workers,
+        "seconds": measured.seconds,
+        "wheels_per_second": args.count / measured.seconds,
+        "per_worker": args.count / measured.seconds / args.workers,
+        "command_peak_mib": measured.peak_mib,
+        "worker_peak_mib": measured.peak_worker_mib,
+        "output_mb": (out.stat().st_size + out.with_suffix(".files.parquet").stat().st_size) / 1e6,
+        "at": measured.at,
+    }
+    print(json.dumps(rows, indent=2))
+    return rows
+
+
+def stage_rejudge_scale(args: argparse.Namespace) -> dict[str, Any]:
+    """Both changes reviewed over the scale census, against the time that census took."""
+    out = args.work / "scale.parquet"
+    made = json.loads((args.work / "scale.json").read_text())  # written by the scale stage
+    rows: dict[str, Any] = {"wheels": made["wheels"], "census_s": made["seconds"]}
+    for name, change in (("scoped", CHANGE), ("unscoped", UNSCOPED)):
+        head_dir = changed_policies(args.work, change)
+        review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
+        measured = measure([*review, "--census", str(out), "--json"])
+        wheels = json.loads(measured.stdout)["wheels"]
+        rows[name] = {
+            "seconds": measured.seconds,
+            "peak_mib": measured.peak_mib,
+            "judged": wheels["judged"],
+            "untouched": wheels["untouched"],
+            "changed": wheels["changed"]["wheels"],
+            "ratio_vs_census": made["seconds"] / measured.seconds,
+        }
+    print(json.dumps(rows, indent=2))
+    return rows
+
+
+STAGES = {
+    "corpus": stage_corpus,
+    "rejudge": stage_rejudge,
+    "scale": stage_scale,
+    "rejudge-scale": stage_rejudge_scale,
+}
+
+
+def under_load(name: str, args: argparse.Namespace) -> dict[str, Any]:
+    """Stage ``name``, with the 1-minute load average sampled every 5 s while it ran and
+    ``uptime`` before and after; its rows are also saved to ``--work``/NAME.json."""
+    samples: list[float] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(5):
+            samples.append(os.getloadavg()[0])
+
+    def uptime() -> str:
+        return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+    before = uptime()
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    rows = STAGES[name](args)
+    stop.set()
+    sampler.join()
+    rows["load"] = {
+        "uptime_before": before,
+        "uptime_after": uptime(),
+        "mean_1min": sum(samples) / len(samples) if samples else None,
+        "max_1min": max(samples, default=None),
+    }
+    print(f"{name} load: {json.dumps(rows['load'])}", flush=True)
+    (args.work / f"{name}.json").write_text(json.dumps(rows, indent=2))
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stage", choices=[*STAGES, "all"])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--max-mb", type=float, help="scale: only the corpus wheels up to this size (MB)"
+    )
+    parser.add_argument("--json", type=Path, help="also write the measurements here")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    names = list(STAGES) if args.stage == "all" else [args.stage]
+    rows = {name: under_load(name, args) for name in names}
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""What a policy change does to real wheels: each wheel's facts judged under the old and the
+new policy set, and the differences counted per tag, with examples.
+
+Only facts are judged (:func:`reference_impl.audit.judge`), so a census of a whole mirror is
+re-judged without opening a wheel. Facts read under a policy set that forbade fewer symbols
+than the new one cannot be judged under it; such wheels are counted apart, never guessed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from reference_impl.audit import WheelAudit, judge
+from reference_impl.audit_facts import FactsIncompleteError, WheelFacts
+from reference_impl.policy import GlibcVersion, PolicySet
+
+EXAMPLES = 3
+"""Example wheels kept per line of a delta."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a delta compares of one verdict."""
+
+    satisfied: frozenset[str]
+    """The tags of the maintained baselines the wheel satisfies."""
+    earned: frozenset[str]
+    """The manylinux tags it claims and earns (legacy aliases resolved)."""
+    unearned: frozenset[str]
+    """The manylinux tags it claims and does not earn."""
+    earliest: str | None
+    minimal: GlibcVersion | None
+
+
+def outcome(audit: WheelAudit) -> Outcome:
+    """The comparable part of a verdict."""
+    judged = [c for c in audit.claims if c.earned is not None]
+    return Outcome(
+        satisfied=frozenset(b.tag for b in audit.baselines if b.satisfied),
+        earned=frozenset(c.manylinux_tag or c.tag for c in judged if c.earned),
+        unearned=frozenset(c.manylinux_tag or c.tag for c in judged if not c.earned),
+        earliest=audit.earliest_tag,
+        minimal=audit.minimal_glibc,
+    )
+
+
+@dataclass
+class Tally:
+    """How many wheels, and a few of them by name: the first in sorted order, so the
+    examples do not depend on the order a census happened to finish its wheels in."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, example: str) -> None:
+        self.count += 1
+        if len(self.examples) < EXAMPLES or example < self.examples[-1]:
+            bisect.insort(self.examples, example)
+            del self.examples[EXAMPLES:]
+
+
+@dataclass
+class Delta:
+    """The verdicts that change between two policy sets, over many wheels."""
+
+    judged: int = 0
+    changed: Tally = field(default_factory=Tally)
+    incomplete: Tally = field(default_factory=Tally)
+    """Wheels whose facts lack symbols the policies forbid: read them again to judge them."""
+    tags_gained: dict[str, Tally] = field(default_factory=dict)
+    """Baseline tag -> wheels that satisfy it under the new policies only."""
+    tags_lost: dict[str, Tally] = field(default_factory=dict)
+    claims_gained: dict[str, Tally] = field(default_factory=dict)
+    """Claimed tag -> wheels that earn it under the new policies only."""
+    claims_lost: dict[str, Tally] = field(default_factory=dict)
+    earlier: Tally = field(default_factory=Tally)
+    """Wheels whose earliest tag moves to an older glibc (or that can carry one at last)."""
+    later: Tally = field(default_factory=Tally)
+    """Wheels whose earliest tag moves to a newer glibc (or that can carry none any more)."""
+
+
+def verdict_delta(facts: Iterable[WheelFacts], base: PolicySet, head: PolicySet) -> Delta:
+    """Judge every wheel's facts under ``base`` and ``head`` and count what changes."""
+    delta = Delta()
+    for wheel in facts:
+        try:
+            before, after = outcome(judge(wheel, base)), outcome(judge(wheel, head))
+        except FactsIncompleteError:
+            delta.incomplete.add(wheel.filename)
+            continue
+        delta.judged += 1
+        if before == after:
+            continue
+        name = wheel.filename
+        delta.changed.add(name)
+        _count(delta.tags_gained, after.satisfied - before.satisfied, name)
+        _count(delta.tags_lost, before.satisfied - after.satisfied, name)
+        _count(delta.claims_gained, after.earned - before.earned, name)
+        _count(delta.claims_lost, before.earned - after.earned, name)
+        if before.minimal != after.minimal:
+            sooner = after.minimal is not None and (
+                before.minimal is None or after.minimal < before.minimal
+            )
+            (delta.earlier if sooner else delta.later).add(
+                f"{name} ({before.earliest or 'none'} -> {after.earliest or 'none'})"
+            )
+    return delta
+
+
+def _count(tallies: dict[str, Tally], tags: Iterable[str], name: str) -> None:
+    for tag in tags:
+        tallies.setdefault(tag, Tally()).add(name)
+
+
+def tag_order(tag: str) -> tuple[str, int, int, str]:
+    """Sort key of manylinux tags: by architecture, then glibc numerically; others last."""
+    parts = tag.split("_", 3)
+    numbers = parts[1:3]
+    if len(parts) == 4 and parts[0] == "manylinux" and all(_digits(n) for n in numbers):
+        return (parts[3], int(parts[1]), int(parts[2]), tag)
+    return ("~", 0, 0, tag)
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
