@@ -328,7 +328,8 @@ def test_a_damaged_observation_is_bad_input_naming_the_file(
 def test_a_bad_date_value_is_quoted_raw_and_escaped_once_when_printed(policy_copy: Path) -> None:
     """Dates are checked by the field reader, not the architecture lookup: the same rule holds
     for every field's message (no repr-quoted value escaped a second time)."""
-    edit(policy_copy / "distributions.toml", 'end_of_life = "2020-11-30"', 'end_of_life = "20\\u001b[31m"')
+    hostile = 'end_of_life = "20\\u001b[31m"'
+    edit(policy_copy / "distributions.toml", 'end_of_life = "2020-11-30"', hostile)
     assert "'20\x1b[31m' is not an ISO date" in str(_load_error(policy_copy))
     result = _policy_list(policy_copy)
     assert result.returncode == 4 and result.stderr.count("\n") == 1
