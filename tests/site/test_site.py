@@ -119,3 +119,13 @@ def test_the_api_reference_shows_none_only_where_the_source_assigns_none(
         if "<dd><p>None</p>" in page.read_text()
     ]
     assert bare == []  # no description starts with a stray "None"
+
+
+def test_each_proposed_baseline_page_links_the_review_that_proposed_it(built_site: Path) -> None:
+    proposed = [b for b in default_policies().baselines if b.proposed]
+    assert proposed
+    for baseline in proposed:
+        page = built_site / "docs" / "generated" / "baselines" / f"{baseline.name}.html"
+        assert 'href="../../reviews/manylinux-2-42-2-43.html"' in page.read_text()
+    review = (built_site / "docs" / "reviews" / "manylinux-2-42-2-43.html").read_text()
+    assert "Policy review output" in review and "The wheels" in review

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from docutils import nodes
@@ -44,6 +45,17 @@ PROPOSED_TEXT = (
     "may change before it is adopted. Installers already accept its tags, as PEP 600 says; "
     "perennial audit and perennial index-check say it is proposed wherever they use it."
 )
+
+
+def review_docs(srcdir: str, baseline: Any) -> list[str]:
+    """The committed ``policy review`` pages (docs/reviews/) of the change that proposed a
+    baseline: those whose name carries its glibc, such as ``manylinux-2-42-2-43``."""
+    part = f"{baseline.glibc.major}-{baseline.glibc.minor}"
+    folder = Path(srcdir) / "docs" / "reviews"
+    pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    return [
+        f"docs/reviews/{page.stem}" for page in pages if part in page.stem.split("manylinux-")[-1]
+    ]
 
 
 def sorted_versions(versions: Iterable[str]) -> list[str]:
@@ -265,6 +277,12 @@ class BaselineDirective(PolicyDirective):
         box = nodes.container(ids=["summary"], classes=["baseline-intro"])
         if b.proposed:
             box += build.para(build.badge("proposed", "baseline-status"), PROPOSED_TEXT)
+            for review in review_docs(self.env.srcdir, b):
+                box += build.para(
+                    "What the change that proposed it does to real wheels and to the evidence: ",
+                    build.link(review, "", "its policy review"),
+                    ".",
+                )
         box += build.para(
             "A wheel tagged ",
             build.literal(f"manylinux_{b.glibc.tag_part}_ARCH"),
