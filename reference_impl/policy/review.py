@@ -15,7 +15,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -237,12 +237,34 @@ def _data_changes(base: PolicySet, head: PolicySet) -> Iterator[str]:
             if name not in old:
                 yield f"New {what} {name}."
             elif new[name] != old[name]:
-                yield f"The {what} {name} changes."
+                yield f"The {what} {name} changes: {_changed_fields(old[name], new[name])}."
         yield from (f"The {what} {name} is removed." for name in old if name not in new)
     for name, arch in head.architectures.items():
         before = base.architectures.get(name)
         if before is not None and before.floor != arch.floor:
             yield f"- The glibc floor of {name} moves from {before.floor} to {arch.floor}."
+
+
+_SHORT = 40
+"""A field's values are quoted in a change's sentence only when both are this short."""
+
+
+def _changed_fields(old: object, new: object) -> str:
+    """Which fields of a policy record differ, with both values where they are short (a
+    reviewer reads ``executable_stack_default None -> True``, not only that something moved)."""
+    if not (is_dataclass(old) and is_dataclass(new)):
+        return "its value"
+    said = []
+    for item in fields(old):
+        before, after = getattr(old, item.name), getattr(new, item.name, None)
+        if before == after:
+            continue
+        label = "sources" if item.name == "provenance" else item.name
+        if len(str(before)) <= _SHORT and len(str(after)) <= _SHORT:
+            said.append(f"{label} {before} -> {after}")
+        else:
+            said.append(label)
+    return ", ".join(said) or "its value"
 
 
 def evidence_check(folder: Path, base: PolicySet, head: PolicySet) -> EvidenceCheck:

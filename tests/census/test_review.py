@@ -4,6 +4,7 @@ or lose tags."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from reference_impl.census.delta import Delta, Tally
-from reference_impl.policy import default_policy_dir, load_policies
-from reference_impl.policy.review import Review
+from reference_impl.policy import default_policies, default_policy_dir, load_policies
+from reference_impl.policy.review import Review, rule_changes
 from reference_impl.policy.review_report import review_markdown
 
 from .conftest import FIXTURES, FixtureCensus, perennial
@@ -219,3 +220,16 @@ def test_names_from_wheels_cannot_break_the_markdown() -> None:
     (row,) = [line for line in text.splitlines() if line.startswith("| `manylinux_2_17")]
     assert "\\n" in row and "\n| injected" not in text
     assert len(re.findall(r"(?<!\\)\|", row)) == 5, "only the four columns' own bars"
+
+
+def test_a_changed_architecture_is_said_field_by_field() -> None:
+    """A reviewer reads what moved in an architecture's record, not only that it changed."""
+    base = default_policies()
+    x86 = base.architectures["x86_64"]
+    changed = dataclasses.replace(x86, executable_stack_default=not x86.executable_stack_default)
+    head = dataclasses.replace(base, architectures={**base.architectures, "x86_64": changed})
+    expected = (
+        "The architecture x86_64 changes: executable_stack_default "
+        f"{x86.executable_stack_default} -> {changed.executable_stack_default}."
+    )
+    assert expected in rule_changes(base, head)
