@@ -10,13 +10,13 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from reference_impl.audit_facts import FileFacts, NeededVersion, UndefinedSymbol, WheelFacts
 from reference_impl.audit_policy import EffectivePolicy, family_of, glibc_release
 from reference_impl.audit_resolve import Resolved, reaching_runpath
 from reference_impl.elf import identify_architecture
 from reference_impl.policy import Architecture, PolicySet
+from reference_impl.record import record
 from reference_impl.wheelfile import installed_path
 
 ERROR = "error"
@@ -29,7 +29,7 @@ _VERSIONED_SONAME = re.compile(r"\.so\.[0-9]")
 """A library's published name carries its ABI version after ``.so`` (``libfoo.so.1``)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Finding:
     """One thing the auditor found: the clause it concerns, how bad, where, and what."""
 
@@ -41,7 +41,7 @@ class Finding:
     """The library, symbol version, symbol or tag concerned, to count and group by."""
 
 
-@dataclass(frozen=True)
+@record
 class FileView:
     """One file's facts as a policy set reads them: its architecture, its system libraries
     and its needs sorted by library and family. Built once per judged wheel, so judging it

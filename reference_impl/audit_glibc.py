@@ -9,9 +9,7 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from reference_impl.audit_checks import NOTE, FileView, Finding, need_text
 from reference_impl.audit_policy import (
@@ -21,9 +19,10 @@ from reference_impl.audit_policy import (
     tag_glibc,
 )
 from reference_impl.policy import GlibcVersion, PolicySet
+from reference_impl.record import record, replace
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Need:
     """The newest version of one family that the files need, and the symbol that needs it."""
 
@@ -57,7 +56,7 @@ def needs(views: Sequence[FileView], policies: PolicySet) -> tuple[Need, ...]:
 Blockers = Callable[[EffectivePolicy], list[Finding]]
 
 
-@dataclass(frozen=True)
+@record
 class Earliest:
     """The lowest glibc X.Y the files can be tagged with, or why there is none."""
 
@@ -100,7 +99,7 @@ def earliest(
         if known is not None and glibc == known.glibc:
             return known
         if previous:  # what kept the files out of the version just below
-            return Earliest(glibc, dataclasses.replace(previous[1][0], severity=NOTE))
+            return Earliest(glibc, replace(previous[1][0], severity=NOTE))
         exact = [
             (release, need, path) for release, need, path in releases if tag_glibc(release) == glibc
         ]

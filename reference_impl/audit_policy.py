@@ -12,12 +12,12 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from reference_impl.policy import Baseline, GlibcVersion, PolicySet
+from reference_impl.record import record
 
 
-@dataclass(frozen=True)
+@record
 class EffectivePolicy:
     """What one glibc version allows on one architecture: a baseline, unquantised for GLIBC."""
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+from reference_impl.record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Resolved:
     """How one needed library of one file was found: bundled at a member, or from the system."""
 
@@ -29,7 +30,7 @@ class Resolved:
     would not find from this file (a missing ``RUNPATH`` entry, most often)."""
 
 
-@dataclass(frozen=True)
+@record
 class Searchable:
     """The wheel's ELF files as the loader would see them once installed."""
 

@@ -14,19 +14,17 @@ the byte ranges the dynamic tables live in, so memory stays far below the file's
 from __future__ import annotations
 
 import contextlib
-import functools
 import itertools
 import struct
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import IO, Any
-
-from elftools.common.exceptions import ELFError as _PyElfError
-from elftools.construct import ConstructError
-from elftools.elf.structs import ELFStructs
 
 from reference_impl.errors import ELFError
 from reference_impl.policy import Architecture
+from reference_impl.record import record
+
+TYPE_CHECKING = False  # typing costs an audit 10 ms to import; mypy reads it all the same
+if TYPE_CHECKING:
+    from typing import IO
 
 ELF_MAGIC = b"\x7fELF"
 
@@ -102,7 +100,7 @@ _HASH_WORD_8 = frozenset({("EM_S390", 64), ("EM_ALPHA", 64)})
 there (``sh_entsize`` 8). ``DT_GNU_HASH`` uses 4-byte words everywhere."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class VersionNeed:
     """The symbol versions a file needs from one library (one ``.gnu.version_r`` entry)."""
 
@@ -112,7 +110,7 @@ class VersionNeed:
     """The versions marked weak (``VER_FLG_WEAK``): a missing one only warns at load time."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(slots=True)
 class Symbol:
     """A dynamic symbol: its name, version (None if unversioned) and, for an undefined one,
     the library the version is needed from (None when unknown)."""
@@ -126,7 +124,7 @@ class Symbol:
         return f"{self.name}@{self.version}" if self.version else self.name
 
 
-@dataclass(frozen=True)
+@record
 class ElfSummary:
     """Everything the auditor needs to know about one ELF file, and nothing it decides."""
 
@@ -168,7 +166,7 @@ def is_elf(head: bytes) -> bool:
     return head[:4] == ELF_MAGIC
 
 
-@dataclass(frozen=True)
+@record
 class ElfIdentity:
     """What an ELF file header says about the ABI: class, byte order, machine, flags."""
 
@@ -273,7 +271,7 @@ class _NotKept(Exception):
         self.length = length
 
 
-@dataclass(frozen=True)
+@record
 class _Header:
     bits: int
     little: bool
@@ -289,7 +287,7 @@ class _Header:
     entry: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class _Segment:
     type: int
     flags: int
@@ -300,12 +298,38 @@ class _Segment:
     align: int
 
 
-@functools.cache
-def _header_struct(little: bool, bits: int) -> Any:
-    """pyelftools' ELF header layout for one byte order and class (built once each)."""
-    structs = ELFStructs(little_endian=little, elfclass=bits)
-    structs.create_basic_structs()
-    return structs.Elf_Ehdr
+_MACHINE_NAMES = {
+    3: "EM_386",
+    20: "EM_PPC",
+    21: "EM_PPC64",
+    22: "EM_S390",
+    40: "EM_ARM",
+    62: "EM_X86_64",
+    183: "EM_AARCH64",
+    243: "EM_RISCV",
+    258: "EM_LOONGARCH",
+}
+"""``e_machine`` numbers of the System V gABI (glibc's ``elf.h``) for the machines manylinux
+has baselines for, named as pyelftools names them; a test holds the two tables equal. Any
+other machine is named from pyelftools' full table, imported only then (it costs 25 ms)."""
+_TYPE_NAMES = {0: "ET_NONE", 1: "ET_REL", 2: "ET_EXEC", 3: "ET_DYN", 4: "ET_CORE"}
+"""``e_type`` values of the gABI; others are named by pyelftools, as machines are."""
+
+# After e_ident: e_type, e_machine, e_version, e_entry, e_phoff, e_shoff, e_flags, e_ehsize,
+# e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx.
+_HEADER_LAYOUT = {32: "HHIIIIIHHHHHH", 64: "HHIQQQIHHHHHH"}
+_IDENT_SIZE = 16
+
+
+def _enum_name(value: int, known: Mapping[int, str], table: str) -> str:
+    """The gABI name of an ``e_machine`` or ``e_type`` value, or the number as text."""
+    if value in known:
+        return known[value]
+    from elftools.elf import enums  # rare: a machine or type no baseline knows
+
+    pairs: dict[str, object] = getattr(enums, table)
+    names = {number: name for name, number in pairs.items() if name[0] != "_"}
+    return names.get(value, str(value))
 
 
 def _parse_header(head: bytes) -> _Header:
@@ -314,21 +338,25 @@ def _parse_header(head: bytes) -> _Header:
     if len(head) < 6 or head[4] not in (1, 2) or head[5] not in (1, 2):
         raise _Corrupt(f"unknown ELF class or byte order 0x{bytes(head[4:6]).hex()}")
     bits, little = (32 if head[4] == 1 else 64), head[5] == 1
-    h = _header_struct(little, bits).parse(head)
-    machine = h["e_machine"]
+    layout = struct.Struct(("<" if little else ">") + _HEADER_LAYOUT[bits])
+    if len(head) < _IDENT_SIZE + layout.size:
+        raise _Corrupt(f"the ELF header is cut short ({len(head)} bytes)")
+    (e_type, e_machine, _, entry, phoff, shoff, flags, _, phentsize, phnum, shentsize, shnum, _) = (
+        layout.unpack_from(head, _IDENT_SIZE)
+    )
     return _Header(
         bits=bits,
         little=little,
-        machine=machine if isinstance(machine, str) else str(machine),
-        flags=int(h["e_flags"]),
-        elf_type=str(h["e_type"]),
-        phoff=int(h["e_phoff"]),
-        phnum=int(h["e_phnum"]),
-        phentsize=int(h["e_phentsize"]),
-        shoff=int(h["e_shoff"]),
-        shnum=int(h["e_shnum"]),
-        shentsize=int(h["e_shentsize"]),
-        entry=int(h["e_entry"]),
+        machine=_enum_name(e_machine, _MACHINE_NAMES, "ENUM_E_MACHINE"),
+        flags=flags,
+        elf_type=_enum_name(e_type, _TYPE_NAMES, "ENUM_E_TYPE"),
+        phoff=phoff,
+        phnum=phnum,
+        phentsize=phentsize,
+        shoff=shoff,
+        shnum=shnum,
+        shentsize=shentsize,
+        entry=entry,
     )
 
 
@@ -841,8 +869,6 @@ def _summarise(
 
 
 _READ_ERRORS = (
-    _PyElfError,
-    ConstructError,
     struct.error,
     _Corrupt,
     ValueError,

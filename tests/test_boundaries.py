@@ -78,3 +78,21 @@ def test_reference_impl_never_imports_the_suite_or_the_site() -> None:
 def test_the_fixture_crafter_never_imports_the_reference() -> None:
     for file, names in imported_top_level_names(ROOT / "conformance" / "craft").items():
         assert "reference_impl" not in names, file
+
+
+AUDIT_AVOIDS = {"dataclasses", "typing", "inspect", "email", "packaging", "elftools"}
+"""What ``perennial audit`` does not import for a canonically named wheel: together 90 ms of
+its start-up (reference_impl/record.py and reference_impl/wheelname.py say why)."""
+
+
+def test_an_audit_of_a_canonical_wheel_imports_none_of_the_slow_modules() -> None:
+    wheel = next((ROOT / "conformance" / "fixtures" / "wheels" / "x86_64-collide-a").glob("*.whl"))
+    script = (
+        "import sys\nfrom reference_impl.cli import main\n"
+        f"code = main(['audit', '--json', {str(wheel)!r}])\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules}), file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT)
+    code, _, modules = done.stderr.strip().rpartition("\n")[2].partition(" ")
+    assert code in {"0", "1"}, done.stderr
+    assert not AUDIT_AVOIDS & set(ast.literal_eval(modules))

@@ -11,12 +11,15 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from reference_impl.cli import add_command, positive_count, say
 from reference_impl.errors import ExitCode, PerennialError, os_cause
+from reference_impl.record import record
+
+TYPE_CHECKING = False  # typing costs an audit 10 ms to import; mypy reads it all the same
+if TYPE_CHECKING:
+    from typing import Any
 
 _VERDICTS_HELP = """\
 verdicts (one per wheel; the command exits with the highest code of its wheels):
@@ -53,7 +56,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=_run)
 
 
-@dataclass(frozen=True)
+@record
 class _Outcome:
     """What auditing one input gave: text lines and JSON, or an error line and its code."""
 

@@ -8,7 +8,6 @@ Layout of the directory (documented for reviewers in ``policies/README.md``)::
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from reference_impl.policy.model import (
 )
 from reference_impl.policy.snapshot import cached_load
 from reference_impl.policy.validate import check_supersets
+from reference_impl.record import field, record
 
 POLICY_DIR_ENV = "PERENNIAL_POLICY_DIR"
 """Environment variable naming another policy directory (e.g. a proposed change)."""
@@ -82,7 +82,7 @@ def load_policies(directory: Path) -> PolicySet:
     return PolicySet(directory, baselines, architectures, families, aliases, distributions, sources)
 
 
-@dataclass
+@record
 class _RawBaseline:
     """One baseline file as written, before flattening."""
 

@@ -7,13 +7,13 @@ classes are what remains once the data is known to be consistent.
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from reference_impl.display import quoted
 from reference_impl.errors import PolicyError, UnknownNameError
+from reference_impl.record import field, record
 
 STATUSES = ("adopted", "proposed")
 """A baseline's status: ``adopted`` (the default) or ``proposed``, derived from evidence that
@@ -26,11 +26,21 @@ _PART = r"(0|[1-9][0-9]{0,4})"
 _GLIBC_TEXT = re.compile(rf"{_PART}\.{_PART}")
 
 
-class GlibcVersion(NamedTuple):
+TYPE_CHECKING = False  # typing costs an audit 10 ms to import; mypy reads it all the same
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class _MajorMinor(NamedTuple):
+        major: int
+        minor: int
+else:
+    _MajorMinor = namedtuple("_MajorMinor", ["major", "minor"])
+
+
+class GlibcVersion(_MajorMinor):
     """A glibc release as (major, minor); tuples compare the way PEP 600 compares versions."""
 
-    major: int
-    minor: int
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"
@@ -54,7 +64,7 @@ class GlibcVersion(NamedTuple):
         return cls(int(match[1]), int(match[2]))
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """Where facts come from: a PEP, a tool's data file, observations, a decision."""
 
@@ -64,7 +74,7 @@ class Source:
     what: str
 
 
-@dataclass(frozen=True)
+@record
 class Architecture:
     """An architecture a manylinux tag can name, with how ELF files and systems identify it."""
 
@@ -90,7 +100,7 @@ class Architecture:
     provenance: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Family:
     """A family of symbol versions (``GLIBC_2.17`` is version ``2.17`` of family GLIBC)."""
 
@@ -111,7 +121,7 @@ class Family:
         return version_name[len(self.prefix) :]
 
 
-@dataclass(frozen=True)
+@record
 class LegacyAlias:
     """One of PEP 600's legacy tags, e.g. ``manylinux2014_aarch64`` for manylinux_2_17."""
 
@@ -126,7 +136,7 @@ class LegacyAlias:
         return f"{self.name}_{self.arch}"
 
 
-@dataclass(frozen=True)
+@record
 class Amendment:
     """A dated change to a baseline, with the reason and a link a reviewer can follow."""
 
@@ -138,7 +148,7 @@ class Amendment:
     removes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Baseline:
     """One manylinux baseline, flattened: everything it allows, per architecture."""
 
@@ -178,7 +188,7 @@ class Baseline:
         return version in self.symbol_versions.get(arch, {}).get(family, frozenset())
 
 
-@dataclass(frozen=True)
+@record
 class Distribution:
     """A distribution release as observed: its glibc, architectures and support dates."""
 
@@ -205,7 +215,7 @@ class Distribution:
         return f"{self.name} {self.release}"
 
 
-@dataclass(frozen=True)
+@record
 class PolicySet:
     """All the policy data, validated: the one source of truth the rest of the code reads."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +26,7 @@ from reference_impl.policy.diff import describe, diff_baselines
 from reference_impl.policy.load import load_policies
 from reference_impl.policy.model import Baseline, PolicySet
 from reference_impl.policy.verify import Mismatch, load_observations, verify
+from reference_impl.record import fields
 
 FIXTURES = Path(__file__).resolve().parents[2] / "conformance" / "fixtures" / "wheels"
 """The conformance suite's crafted wheels, beside this package (read as files, not imported)."""
@@ -252,14 +253,14 @@ _SHORT = 40
 def _changed_fields(old: object, new: object) -> str:
     """Which fields of a policy record differ, with both values where they are short (a
     reviewer reads ``executable_stack_default None -> True``, not only that something moved)."""
-    if not (is_dataclass(old) and is_dataclass(new)):
+    if not (fields(old) and fields(new)):
         return "its value"
     said = []
-    for item in fields(old):
-        before, after = getattr(old, item.name), getattr(new, item.name, None)
+    for name in fields(old):
+        before, after = getattr(old, name), getattr(new, name, None)
         if before == after:
             continue
-        label = "sources" if item.name == "provenance" else item.name
+        label = "sources" if name == "provenance" else name
         if len(str(before)) <= _SHORT and len(str(after)) <= _SHORT:
             said.append(f"{label} {before} -> {after}")
         else:

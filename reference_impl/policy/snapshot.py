@@ -52,7 +52,8 @@ def cached_load(directory: Path, load: Callable[[Path], PolicySet]) -> PolicySet
 
 def _digest(directory: Path) -> str | None:
     """A digest of the directory's files (names, sizes and bytes) and of what turns them into
-    a :class:`PolicySet` (this package's source, perennial's and Python's versions); None
+    a :class:`PolicySet` (this package's source and ``record.py``, perennial's and Python's
+    versions); None
     when the directory cannot be read whole within the bounds.
 
     Two checksums of one stream (CRC-32 and Adler-32, with its length), not a cryptographic
@@ -70,6 +71,7 @@ def _digest(directory: Path) -> str | None:
     code = Path(__file__).parent
     try:
         files = [code / name for name in sorted(os.listdir(code)) if name.endswith(".py")]
+        files.append(code.parent / "record.py")  # how the policy records pickle and load
         for root, folders, names in os.walk(directory, onerror=_raise):
             folders.sort()
             files.extend(Path(root, name) for name in sorted(names))

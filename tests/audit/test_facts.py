@@ -4,7 +4,6 @@ verdict judged from facts read back is the verdict ``perennial audit`` gives."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from reference_impl.audit_report import wheel_json
 from reference_impl.audit_resolve import Resolved
 from reference_impl.errors import PerennialError
 from reference_impl.policy import default_policies
+from reference_impl.record import replace
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "reference_impl" / "schemas" / "audit-facts-v1.json").read_text())
@@ -134,7 +134,7 @@ def test_a_newly_forbidden_name_cannot_be_judged_from_facts() -> None:
     policies = default_policies()
     wheel = next(p for p in CRAFTED if p.parent.name == "x86_64-minimal")
     facts = read_facts(wheel, policies=policies)
-    narrower = dataclasses.replace(facts, symbol_vocabulary=frozenset({"malloc"}))
+    narrower = replace(facts, symbol_vocabulary=frozenset({"malloc"}))
     with pytest.raises(FactsIncompleteError, match="read the wheel again"):
         judge(narrower, policies)
 

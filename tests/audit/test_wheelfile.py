@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import zipfile
+from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reference_impl.display import shown
 from reference_impl.errors import WheelError
-from reference_impl.wheelfile import MAX_LZMA_DICTIONARY, SafeWheel
+from reference_impl.wheelfile import MAX_LZMA_DICTIONARY, SafeWheel, header_values
 
 
 @pytest.mark.parametrize("method", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
@@ -62,7 +65,7 @@ def test_directory_is_read_as_zipfile_reads_it(
     path.write_bytes(prefix + path.read_bytes())
     with SafeWheel(path) as wheel:
         assert sorted(wheel.files()) == ["demo-1.0.dist-info/WHEEL", "demo/blob"]
-        assert wheel.metadata(path.name).wheel_tags[0].platform == "any"
+        assert wheel.metadata(path.name).wheel_tags == ("py3-none-any",)
         with wheel.stream("demo/blob") as stream:
             assert stream.read() == b"payload" * 1000
 
@@ -265,3 +268,32 @@ def test_an_unsafe_member_name_is_quoted_as_it_is_and_escaped_once_when_printed(
         wheel.metadata(path.name)
     assert f"unsafe member name '{name}'" in str(caught.value)
     assert "unsafe member name '../\\x1b[31m\\nx.so'" in shown(str(caught.value))
+
+
+@settings(max_examples=2000)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "Tag",
+                "tag",
+                "TAG",
+                ":",
+                " ",
+                "\t",
+                "\n",
+                "\r",
+                "\r\n",
+                "x",
+                "From ",
+                "A-B",
+                "\x0b",
+                "é",
+            ]
+        ),
+        max_size=16,
+    )
+)
+def test_header_fields_are_read_as_the_email_parser_reads_them(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert header_values(text, "Tag") == (HeaderParser().parsestr(text).get_all("Tag") or [])

@@ -4,7 +4,6 @@ or lose tags."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import shutil
@@ -17,6 +16,7 @@ from reference_impl.census.delta import Delta, Tally
 from reference_impl.policy import default_policies, default_policy_dir, load_policies
 from reference_impl.policy.review import Review, rule_changes
 from reference_impl.policy.review_report import review_markdown
+from reference_impl.record import replace
 
 from .conftest import FIXTURES, FixtureCensus, perennial
 
@@ -226,8 +226,8 @@ def test_a_changed_architecture_is_said_field_by_field() -> None:
     """A reviewer reads what moved in an architecture's record, not only that it changed."""
     base = default_policies()
     x86 = base.architectures["x86_64"]
-    changed = dataclasses.replace(x86, executable_stack_default=not x86.executable_stack_default)
-    head = dataclasses.replace(base, architectures={**base.architectures, "x86_64": changed})
+    changed = replace(x86, executable_stack_default=not x86.executable_stack_default)
+    head = replace(base, architectures={**base.architectures, "x86_64": changed})
     expected = (
         "The architecture x86_64 changes: executable_stack_default "
         f"{x86.executable_stack_default} -> {changed.executable_stack_default}."

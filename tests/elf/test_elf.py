@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import json
 import shutil
@@ -17,6 +16,7 @@ from elftools.elf.enums import ENUM_E_MACHINE
 from reference_impl.elf import ElfSummary, summarize
 from reference_impl.errors import ELFError
 from reference_impl.policy import default_policies
+from reference_impl.record import replace
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "conformance" / "fixtures" / "elf"
@@ -104,7 +104,7 @@ def test_stream_and_bytes_give_the_same_summary(build: Build) -> None:
     assert summarize(io.BytesIO(data), "x", ARCHES) == full
     # what the auditor asks for: everything but the defined symbols
     without = summarize(io.BytesIO(data), "x", ARCHES, size=len(data), exported=False)
-    assert full.exported and without == dataclasses.replace(full, exported=())
+    assert full.exported and without == replace(full, exported=())
 
 
 class _CountingStream(io.BytesIO):
@@ -365,3 +365,27 @@ def test_an_unknown_class_names_its_bytes_in_hex_not_as_a_repr_escaped_twice() -
     with pytest.raises(ELFError) as caught:
         summarize(b"\x7fELF\x00\x1b" + bytes(58), "odd.so", architectures)
     assert "unknown ELF class or byte order 0x001b" in str(caught.value)
+
+
+def test_the_machine_names_read_without_pyelftools_are_pyelftools_names() -> None:
+    from elftools.elf.enums import ENUM_E_TYPE
+
+    from reference_impl.elf import _MACHINE_NAMES, _TYPE_NAMES
+
+    assert {ENUM_E_MACHINE[name]: name for name in _MACHINE_NAMES.values()} == _MACHINE_NAMES
+    assert {ENUM_E_TYPE[name]: name for name in _TYPE_NAMES.values()} == _TYPE_NAMES
+    assert {a.elf_machine for a in ARCHES.values()} <= set(_MACHINE_NAMES.values())
+
+
+@pytest.mark.parametrize(
+    ("number", "name"), [(43, "EM_SPARCV9"), (8, "EM_MIPS"), (0x7777, "30583")]
+)
+def test_a_machine_no_baseline_knows_is_named_as_pyelftools_names_it(
+    number: int, name: str
+) -> None:
+    assert summarize(_header(64, "little", number), "h", ARCHES).machine == name
+
+
+def test_a_header_cut_short_is_refused() -> None:
+    with pytest.raises(ELFError, match="cut short"):
+        summarize(_header(64, "little", 62)[:40], "h", ARCHES)

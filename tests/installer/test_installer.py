@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from reference_impl.installer import check, floor, last_minors, platform_tags, select
 from reference_impl.policy import GlibcVersion, PolicySet
+from reference_impl.record import replace
 from reference_impl.system import TargetSystem
 
 from .helpers import glibc, tag
@@ -42,8 +41,8 @@ def test_arch_floor_comes_from_the_data(policies: PolicySet) -> None:
     assert not check(tag("manylinux_2_5_aarch64"), glibc("2.36", "aarch64")).compatible
     assert check(tag("manylinux_2_17_aarch64"), glibc("2.36", "aarch64")).compatible
     lowered = dict(policies.architectures)
-    lowered["aarch64"] = dataclasses.replace(lowered["aarch64"], floor=GlibcVersion(2, 5))
-    data = dataclasses.replace(policies, architectures=lowered)
+    lowered["aarch64"] = replace(lowered["aarch64"], floor=GlibcVersion(2, 5))
+    data = replace(policies, architectures=lowered)
     assert check(tag("manylinux_2_5_aarch64"), glibc("2.36", "aarch64"), policies=data).compatible
     assert _texts(glibc("2.36", "aarch64"), data)[-2] == "manylinux_2_5_aarch64"
 
@@ -91,8 +90,8 @@ def test_glibc_3_accepts_2x_up_to_the_last_known_minor(policies: PolicySet) -> N
 
 def test_glibc_3_last_minor_is_read_from_the_data(policies: PolicySet) -> None:
     newest = policies.distributions[0]
-    later = dataclasses.replace(newest, id="future", glibc=GlibcVersion(2, 60))
-    data = dataclasses.replace(policies, distributions=(*policies.distributions, later))
+    later = replace(newest, id="future", glibc=GlibcVersion(2, 60))
+    data = replace(policies, distributions=(*policies.distributions, later))
     assert last_minors(data)[2] == 60
     assert _texts(glibc("3.0"), data)[1] == "manylinux_2_60_x86_64"
     assert check(tag("manylinux_2_60_x86_64"), glibc("3.0"), policies=data).compatible

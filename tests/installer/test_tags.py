@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from reference_impl.errors import TagError
 from reference_impl.policy import GlibcVersion, PolicySet
+from reference_impl.record import replace
 from reference_impl.tags import (
     format_platform_tag,
     manylinux_tag,
@@ -104,7 +103,7 @@ def test_every_legacy_alias_of_the_data_normalises_to_its_twin(policies: PolicyS
 
 def test_legacy_aliases_are_read_from_the_data_not_the_code(policies: PolicySet) -> None:
     fewer = {k: v for k, v in policies.legacy_aliases.items() if k != "manylinux1_i686"}
-    data = dataclasses.replace(policies, legacy_aliases=fewer)
+    data = replace(policies, legacy_aliases=fewer)
     with pytest.raises(TagError, match=r"tag\.legacy-alias\.closed"):
         parse_platform_tag("manylinux1_i686", data)
     assert parse_platform_tag("manylinux1_x86_64", data).glibc == GlibcVersion(2, 5)
