@@ -21,8 +21,18 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from reference_impl.audit import judge
-from reference_impl.audit_facts import WheelFacts, facts_from_json, facts_json
+from reference_impl.audit_facts import (
+    FactsError,
+    WheelFacts,
+    _checked_facts,
+    _quick_facts,
+    _Unusual,
+    facts_from_json,
+    facts_json,
+)
 from reference_impl.audit_read import read_facts
 from reference_impl.audit_report import wheel_json
 from reference_impl.errors import PerennialError
@@ -104,6 +114,34 @@ def test_every_fixture_verdict_is_byte_identical_to_the_record() -> None:
     changed = [f"{wheel} under {label}" for wheel in now for label in now[wheel]
                if recorded[wheel].get(label) != now[wheel][label]]  # fmt: skip
     assert not changed, f"{len(changed)} verdicts changed: {changed[:5]}"
+
+
+def test_the_quick_facts_reader_reads_what_the_checking_reader_reads() -> None:
+    documents = [
+        json.loads(json.dumps(facts_json(facts)))
+        for _, facts in fixture_facts(default_policies())
+        if facts is not None
+    ]
+    assert sum(len(d["files"]) for d in documents) > 100
+    for document in documents:
+        assert _quick_facts(document) == _checked_facts(document, "facts")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("bits", True), ("flags", -1), ("interpreter", 1), ("type", None)],
+)
+def test_the_quick_facts_reader_leaves_anything_unusual_to_the_checking_reader(
+    field: str, value: object
+) -> None:
+    (facts,) = (f for name, f in fixture_facts(default_policies()) if "x86_64-minimal/" in name)
+    assert facts is not None
+    document = json.loads(json.dumps(facts_json(facts)))
+    document["files"][0]["elf"][field] = value
+    with pytest.raises(_Unusual):
+        _quick_facts(document)
+    with pytest.raises(FactsError, match=rf"files\[0\]\.elf\.{field}"):
+        facts_from_json(document)
 
 
 if __name__ == "__main__":
