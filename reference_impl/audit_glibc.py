@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
-from collections.abc import Callable, Sequence
+import heapq
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from reference_impl.audit_checks import NOTE, FileView, Finding, need_text
@@ -104,16 +106,15 @@ def earliest(
     of ``arch``, and the release each needed GLIBC version names (rounded up to X.Y).
     ``known`` is the answer for one of the files: nothing below it can be the answer for all
     of them, so the search starts there (a wheel's answer from its files' answers)."""
-    floor, baseline_glibcs = _arch_candidates(policies, arch)
+    floor, ladder = _arch_candidates(policies, arch)
     start = floor
     if known is not None and known.glibc is not None:
         start = max(start, known.glibc)
     releases = [(release, need, v.facts.path) for v in views for release, need in v.glibc]
-    candidates = set(baseline_glibcs)
-    candidates.add(start)
-    candidates.update(_tag_glibc(release) for release, _, _ in releases)
+    extra = {_tag_glibc(release) for release, _, _ in releases}
+    extra.add(start)
     previous: tuple[GlibcVersion, list[Finding]] | None = None
-    for glibc in sorted(c for c in candidates if c >= start):
+    for glibc in _ascending(ladder[bisect.bisect_left(ladder, start) :], extra, start):
         policy = effective_policy(policies, arch, glibc)
         if policy is None:
             continue
@@ -143,21 +144,29 @@ def earliest(
     return Earliest(None, None, tuple(dict.fromkeys(previous[1])) if previous else ())
 
 
-_ARCH_CANDIDATES: dict[
-    tuple[int, str], tuple[PolicySet, GlibcVersion, frozenset[GlibcVersion]]
-] = {}
+def _ascending(
+    ladder: Sequence[GlibcVersion], extra: set[GlibcVersion], start: GlibcVersion
+) -> Iterator[GlibcVersion]:
+    """The candidates of :func:`earliest` from ``start`` up, each once: the sorted baseline
+    versions ``ladder`` merged with ``extra``, lazily (most searches stop at the first)."""
+    last = None
+    for glibc in heapq.merge(ladder, sorted(c for c in extra if c >= start)):
+        if glibc != last:
+            last = glibc
+            yield glibc
 
 
-def _arch_candidates(
-    policies: PolicySet, arch: str
-) -> tuple[GlibcVersion, frozenset[GlibcVersion]]:
-    """The floor of ``arch`` and the glibc of each of its baselines, once per policy set
-    (:func:`earliest` asks for every file of every wheel)."""
+_ARCH_CANDIDATES: dict[tuple[int, str], tuple[PolicySet, GlibcVersion, list[GlibcVersion]]] = {}
+
+
+def _arch_candidates(policies: PolicySet, arch: str) -> tuple[GlibcVersion, list[GlibcVersion]]:
+    """The floor of ``arch`` and the glibc of each of its baselines, ascending, once per policy
+    set (:func:`earliest` asks for every file of every wheel)."""
     key = (id(policies), arch)
     cached = _ARCH_CANDIDATES.get(key)
     if cached is None or cached[0] is not policies:
-        glibcs = frozenset(b.glibc for b in policies.for_arch(arch))
-        cached = _ARCH_CANDIDATES[key] = (policies, policies.floor(arch), glibcs)
+        ladder = sorted({b.glibc for b in policies.for_arch(arch)})
+        cached = _ARCH_CANDIDATES[key] = (policies, policies.floor(arch), ladder)
     return cached[1], cached[2]
 
 
