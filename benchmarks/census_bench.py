@@ -12,6 +12,8 @@ command and of each Dask worker, sampled with psutil), and prints what it measur
                                                            # hard links of the corpus
     .venv/bin/python benchmarks/census_bench.py rejudge-scale  # review over that census
     .venv/bin/python benchmarks/census_bench.py all --json out.json  # the four, in order
+    .venv/bin/python benchmarks/census_bench.py verdicts --out before/  # not timed: every
+                                                           # verdict, to compare after a change
 
 Every stage also writes its measurements to ``--work``/STAGE.json, with the machine's load
 average sampled while it ran (other jobs share the machine: read the numbers against it).
@@ -51,12 +53,20 @@ CHANGE = (
 """The policy change re-judged: libncursesw.so.5 joins the allowed libraries from 2_24 on
 (the example of docs/guides/propose-a-policy-change.md). It only changes what baselines
 allow, so a review judges again only the wheels that need or bundle that library."""
-UNSCOPED = (
+FLOOR = (
     "architectures.toml",
     'Intel 64)"\nfloor = "2.5"',
     'Intel 64)"\nfloor = "2.12"',
 )
-"""A change with no scope (x86_64's floor raised): a review judges every wheel again."""
+"""x86_64's floor raised from glibc 2.5 to 2.12: a review judges again every wheel with an
+x86_64 file or tag (a third of the corpus), and many verdicts change."""
+UNSCOPED = (
+    "families.toml",
+    'description = "the GNU C library and its companion libraries"',
+    'description = "the GNU C library, with its companion libraries"',
+)
+"""A change with no scope (a family's record edited): a review judges every wheel again,
+and no verdict changes; it measures the cost of judging a census twice."""
 PROGRESS = re.compile(r"\] (\d+)/(\d+) wheels")
 
 
@@ -299,7 +309,7 @@ def stage_rejudge_scale(args: argparse.Namespace) -> dict[str, Any]:
     out = args.work / "scale.parquet"
     made = json.loads((args.work / "scale.json").read_text())  # written by the scale stage
     rows: dict[str, Any] = {"wheels": made["wheels"], "census_s": made["seconds"]}
-    for name, change in (("scoped", CHANGE), ("unscoped", UNSCOPED)):
+    for name, change in (("scoped", CHANGE), ("floor", FLOOR), ("unscoped", UNSCOPED)):
         head_dir = changed_policies(args.work, change)
         review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
         measured = measure([*review, "--census", str(out), "--json"])
@@ -316,11 +326,41 @@ def stage_rejudge_scale(args: argparse.Namespace) -> dict[str, Any]:
     return rows
 
 
+def stage_verdicts(args: argparse.Namespace) -> dict[str, Any]:
+    """Not a measurement: the verdicts a speed change must leave byte-identical, written to
+    ``--out`` (compare two such folders with ``cmp``): ``judge`` of every corpus wheel's
+    census facts under the shipped policies and under the floor change, as the audit
+    JSON report writes them, and ``perennial audit --json`` over the corpus wheels."""
+    from reference_impl.audit import judge
+    from reference_impl.audit_report import wheel_json
+    from reference_impl.census.rows import facts_of
+    from reference_impl.census.store import Paths, read_census
+    from reference_impl.policy import default_policies, load_policies
+
+    out = args.work / "corpus-1.parquet"
+    if not out.exists() or args.out is None:
+        sys.exit(f"give --out, and run the corpus stage first (no {out})")
+    args.out.mkdir(parents=True, exist_ok=True)
+    facts = [facts_of(w, f, str(out)) for w, f in read_census(Paths.of(out)) if w["error"] is None]
+    sides = {"shipped": default_policies(), "floor": load_policies(
+        changed_policies(args.work, FLOOR))}  # fmt: skip
+    for name, policies in sides.items():
+        judged = [wheel_json(judge(wheel, policies)) for wheel in facts]
+        (args.out / f"judge-{name}.json").write_text(json.dumps(judged, indent=1))
+    wheels = [str(w) for w in corpus_wheels(args.cache)]
+    audit = subprocess.run(
+        [str(VENV_BIN / "perennial"), "audit", "--json", *wheels], capture_output=True, check=False
+    )
+    (args.out / "audit.json").write_bytes(audit.stdout)
+    return {"wheels": len(facts), "audit_exit_code": audit.returncode, "out": str(args.out)}
+
+
 STAGES = {
     "corpus": stage_corpus,
     "rejudge": stage_rejudge,
     "scale": stage_scale,
     "rejudge-scale": stage_rejudge_scale,
+    "verdicts": stage_verdicts,
 }
 
 
@@ -365,9 +405,10 @@ def main() -> int:
         "--max-mb", type=float, help="scale: only the corpus wheels up to this size (MB)"
     )
     parser.add_argument("--json", type=Path, help="also write the measurements here")
+    parser.add_argument("--out", type=Path, help="verdicts: the folder to write them to")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    names = list(STAGES) if args.stage == "all" else [args.stage]
+    names = [s for s in STAGES if s != "verdicts"] if args.stage == "all" else [args.stage]
     rows = {name: under_load(name, args) for name in names}
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))

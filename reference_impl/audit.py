@@ -29,7 +29,7 @@ from reference_impl.audit_checks import (
     view_of,
 )
 from reference_impl.audit_facts import FactsIncompleteError, FileFacts, WheelFacts
-from reference_impl.audit_glibc import Earliest, Need, earliest, needs
+from reference_impl.audit_glibc import Earliest, Need, combined_needs, earliest, file_needs
 from reference_impl.audit_policy import EffectivePolicy, effective_policy, grows
 from reference_impl.audit_read import read_facts, symbol_vocabulary
 from reference_impl.errors import TagError
@@ -197,6 +197,12 @@ class _Judgement:
         self.cache: dict[tuple[int, GlibcVersion], list[Finding]] = {}
         self.earliest_of: list[Earliest] = []
         """Each file's earliest tag, in the order of ``views``."""
+        self.satisfied_from: list[GlibcVersion | None] = []
+        """For each file whose earliest tag is known, the glibc from which it satisfies every
+        version without looking (:meth:`_satisfied_from`), or None."""
+        self.all_satisfied_from: GlibcVersion | None = None
+        """Once every file's is known and none is None: the latest of them."""
+        self.needs_of = [file_needs(view, policies) for view in self.views]
 
     def audit(self) -> WheelAudit:
         facts, policies, views = self.facts, self.policies, self.views
@@ -226,6 +232,8 @@ class _Judgement:
         files = tuple(
             self._file_verdict(i, arch if arch_ok else None, errors) for i in range(len(views))
         )
+        if views and None not in self.satisfied_from:
+            self.all_satisfied_from = max(g for g in self.satisfied_from if g is not None)
         baselines = []
         for baseline in policies.for_arch(arch) if arch else ():
             policy = effective_policy(policies, arch or "", baseline.glibc)
@@ -247,7 +255,7 @@ class _Judgement:
             )
         best = next((v.baseline for v in baselines if v.satisfied), None)
 
-        wheel_needs = needs(views, policies)
+        wheel_needs = combined_needs(self.needs_of, policies)
         if views and arch_ok and arch:
             first = self._earliest(files, arch, all_files)
         elif views:
@@ -282,34 +290,34 @@ class _Judgement:
         """What keeps these files out of a policy: each file's own blockers (cached per file
         and glibc), then ``errors`` (wheel-wide, and findings of their own already)."""
 
+        every_file = len(indexes) == len(self.views)
+
         def blockers(policy: EffectivePolicy) -> list[Finding]:
+            glibc = policy.glibc
+            if every_file and self.all_satisfied_from and glibc >= self.all_satisfied_from:
+                return list(errors)
             out = []
+            known, cache = self.satisfied_from, self.cache
             for i in indexes:
-                if self._satisfied_above(i, policy.glibc):
+                if i < len(known) and (first := known[i]) is not None and glibc >= first:
                     continue
-                key = (i, policy.glibc)
-                if key not in self.cache:
-                    self.cache[key] = file_blockers(self.views[i], policy, self.policies)
-                out.extend(self.cache[key])
+                found = cache.get((i, glibc))
+                if found is None:
+                    found = cache[(i, glibc)] = file_blockers(self.views[i], policy, self.policies)
+                out.extend(found)
             return out + list(errors)
 
         return blockers
 
-    def _satisfied_above(self, index: int, glibc: GlibcVersion) -> bool:
-        """Whether file ``index`` is known to satisfy ``glibc`` without looking: it satisfies
-        an earlier version, the baselines of its architecture only ever allow more
-        (:func:`~reference_impl.audit_policy.grows`), and it uses no symbol a baseline forbids
-        (whose lifting could be undone by a later baseline)."""
-        if index >= len(self.earliest_of):
-            return False
-        first = self.earliest_of[index].glibc
+    def _satisfied_from(self, index: int, first: Earliest) -> GlibcVersion | None:
+        """The glibc from which file ``index`` is known to satisfy every version without
+        looking: its earliest, when the baselines of its architecture only ever allow more
+        (:func:`~reference_impl.audit_policy.grows`) and it uses no symbol a baseline forbids
+        (whose lifting could be undone by a later baseline); else None."""
         view = self.views[index]
-        return (
-            first is not None
-            and glibc >= first
-            and not view.strong
-            and grows(self.policies, view.arch or "")
-        )
+        if first.glibc is None or view.strong or not grows(self.policies, view.arch or ""):
+            return None
+        return first.glibc
 
     def _file_verdict(self, index: int, arch: str | None, errors: Sequence[Finding]) -> FileVerdict:
         view = self.views[index]
@@ -320,11 +328,12 @@ class _Judgement:
             else Earliest(None, None)
         )
         self.earliest_of.append(first)
+        self.satisfied_from.append(self._satisfied_from(index, first))
         return FileVerdict(
             view.facts.path,
             view.facts,
             view.arch,
-            needs([view], self.policies),
+            combined_needs([self.needs_of[index]], self.policies),
             first.glibc,
             first.forced_by,
         )

@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import bisect
+import functools
+import heapq
+from collections.abc import Callable, Iterator, Sequence
 
 from reference_impl.audit_checks import NOTE, FileView, Finding, need_text
 from reference_impl.audit_policy import (
@@ -39,16 +42,37 @@ def needs(views: Sequence[FileView], policies: PolicySet) -> tuple[Need, ...]:
     """The newest needed version of each family, GLIBC first then in the order of the
     policies' families. Versions that name no release (``GLIBC_PRIVATE``, ``CXXABI_TM_1``)
     have no order and are left out; they block baselines all the same."""
-    best: dict[str, tuple[tuple[int, ...], Need]] = {}
-    for view in views:
-        releases = {id(need): release for release, need in view.glibc}
-        for family, bare, need in view.families:
-            key = releases.get(id(need)) if family == "GLIBC" else numeric(bare)
-            if not family or key is None:
-                continue
+    return combined_needs([file_needs(view, policies) for view in views], policies)
+
+
+FileNeeds = dict[str, tuple[tuple[int, ...], Need]]
+"""One file's newest need of each family, with its order key (see :func:`file_needs`)."""
+
+
+def file_needs(view: FileView, policies: PolicySet) -> FileNeeds:
+    """One file's newest need of each family with the key it is ordered by, the first of
+    equals kept: computed once per file, then :func:`combined_needs` gives the file's and
+    the wheel's :func:`needs` without walking its versions again."""
+    best: FileNeeds = {}
+    releases = {id(need): release for release, need in view.glibc}
+    for family, bare, need in view.families:
+        key = releases.get(id(need)) if family == "GLIBC" else numeric(bare)
+        if not family or key is None:
+            continue
+        if family not in best or key > best[family][0]:
+            text = need_text(need)
+            best[family] = (key, Need(family, bare, text, need.library, view.facts.path))
+    return best
+
+
+def combined_needs(per_file: Sequence[FileNeeds], policies: PolicySet) -> tuple[Need, ...]:
+    """:func:`needs` of files from their :func:`file_needs`: the newest of each family, the
+    earliest file's on a tie (as walking every file's versions in order would keep)."""
+    best: FileNeeds = {}
+    for found in per_file:
+        for family, (key, need) in found.items():
             if family not in best or key > best[family][0]:
-                text = need_text(need)
-                best[family] = (key, Need(family, bare, text, need.library, view.facts.path))
+                best[family] = (key, need)
     order = list(policies.families)
     return tuple(best[f][1] for f in sorted(best, key=lambda f: (f != "GLIBC", order.index(f))))
 
@@ -81,14 +105,15 @@ def earliest(
     of ``arch``, and the release each needed GLIBC version names (rounded up to X.Y).
     ``known`` is the answer for one of the files: nothing below it can be the answer for all
     of them, so the search starts there (a wheel's answer from its files' answers)."""
-    start = policies.floor(arch)
+    floor, ladder = _arch_candidates(policies, arch)
+    start = floor
     if known is not None and known.glibc is not None:
         start = max(start, known.glibc)
     releases = [(release, need, v.facts.path) for v in views for release, need in v.glibc]
-    candidates = {b.glibc for b in policies.for_arch(arch)} | {start}
-    candidates |= {tag_glibc(release) for release, _, _ in releases}
+    extra = {_tag_glibc(release) for release, _, _ in releases}
+    extra.add(start)
     previous: tuple[GlibcVersion, list[Finding]] | None = None
-    for glibc in sorted(c for c in candidates if c >= start):
+    for glibc in _ascending(ladder[bisect.bisect_left(ladder, start) :], extra, start):
         policy = effective_policy(policies, arch, glibc)
         if policy is None:
             continue
@@ -101,7 +126,9 @@ def earliest(
         if previous:  # what kept the files out of the version just below
             return Earliest(glibc, replace(previous[1][0], severity=NOTE))
         exact = [
-            (release, need, path) for release, need, path in releases if tag_glibc(release) == glibc
+            (release, need, path)
+            for release, need, path in releases
+            if _tag_glibc(release) == glibc
         ]
         if exact:
             _, need, path = max(exact, key=lambda t: t[0])
@@ -109,8 +136,41 @@ def earliest(
             return Earliest(glibc, Finding("audit.symbol-versions", NOTE, path, why, need.version))
         why = (
             f"the floor of {arch}"
-            if glibc == policies.floor(arch)
+            if glibc == floor
             else f"the oldest baseline for {arch}: none covers {arch} below glibc {glibc}"
         )
         return Earliest(glibc, Finding("audit.minimal-glibc", NOTE, None, why, arch))
     return Earliest(None, None, tuple(dict.fromkeys(previous[1])) if previous else ())
+
+
+def _ascending(
+    ladder: Sequence[GlibcVersion], extra: set[GlibcVersion], start: GlibcVersion
+) -> Iterator[GlibcVersion]:
+    """The candidates of :func:`earliest` from ``start`` up, each once: the sorted baseline
+    versions ``ladder`` merged with ``extra``, lazily (most searches stop at the first)."""
+    last = None
+    for glibc in heapq.merge(ladder, sorted(c for c in extra if c >= start)):
+        if glibc != last:
+            last = glibc
+            yield glibc
+
+
+_ARCH_CANDIDATES: dict[tuple[int, str], tuple[PolicySet, GlibcVersion, list[GlibcVersion]]] = {}
+
+
+def _arch_candidates(policies: PolicySet, arch: str) -> tuple[GlibcVersion, list[GlibcVersion]]:
+    """The floor of ``arch`` and the glibc of each of its baselines, ascending, once per policy
+    set (:func:`earliest` asks for every file of every wheel)."""
+    key = (id(policies), arch)
+    cached = _ARCH_CANDIDATES.get(key)
+    if cached is None or cached[0] is not policies:
+        ladder = sorted({b.glibc for b in policies.for_arch(arch)})
+        cached = _ARCH_CANDIDATES[key] = (policies, policies.floor(arch), ladder)
+    return cached[1], cached[2]
+
+
+@functools.lru_cache(maxsize=1024)
+def _tag_glibc(release: tuple[int, ...]) -> GlibcVersion:
+    """:func:`~reference_impl.audit_policy.tag_glibc`, remembered: a census asks about the
+    same few dozen releases for every file."""
+    return tag_glibc(release)

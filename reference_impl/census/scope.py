@@ -6,9 +6,12 @@ the wheel's ELF files name (spec/auditing.md, applied in
 :func:`reference_impl.audit_checks.file_blockers` and ``soname_findings``): a library they
 need or bundle, a version they need, an undefined symbol they use, an ISA level they need.
 A wheel that names none of the changed values has the same verdict under both policy sets,
-without judging it. Any other change (baselines added, removed or moved; architectures,
-families or legacy aliases) has no such scope: every wheel is judged again. The tests
-check that the scoped delta equals the full one for each kind of change.
+without judging it. An architecture whose record changes in anything but how ELF files are
+identified as it (its floor, loader, ISA levels, default stack) is read only for the wheels
+with a file of that architecture or a tag naming it. Any other change (baselines added,
+removed or moved; an ELF identity, the list of architectures, families or legacy aliases)
+has no such scope: every wheel is judged again. The tests check that the scoped delta
+equals the full one for each kind of change.
 """
 
 from __future__ import annotations
@@ -31,13 +34,20 @@ class Scope:
     """Symbol names forbidden or no longer forbidden."""
     isa: bool
     """Whether some baseline's highest ISA level changes."""
+    architectures: frozenset[str] = frozenset()
+    """Architectures whose record changes (not their ELF identity): a wheel with a tag naming
+    one is touched."""
+    elf_identities: frozenset[tuple[int, str, str]] = frozenset()
+    """Their (bits, endianness, e_machine): a wheel with a file of one is touched (flags are
+    not compared, so an ARM file of another ABI is touched too: judged, never missed)."""
 
 
 def scope_of(base: PolicySet, head: PolicySet) -> Scope | None:
     """The scope of the change from ``base`` to ``head``, or None when it has none."""
+    moved = _moved_architectures(base, head)
     if (
         [_identity(b) for b in base.baselines] != [_identity(b) for b in head.baselines]
-        or base.architectures != head.architectures
+        or moved is None
         or base.families != head.families
         or base.legacy_aliases != head.legacy_aliases
     ):
@@ -59,7 +69,38 @@ def scope_of(base: PolicySet, head: PolicySet) -> Scope | None:
                 library, frozenset()
             )
         isa = isa or old.isa != new.isa
-    return Scope(frozenset(libraries), frozenset(versions), frozenset(symbols), isa)
+    return Scope(
+        frozenset(libraries),
+        frozenset(versions),
+        frozenset(symbols),
+        isa,
+        moved,
+        frozenset(
+            (arch.bits, arch.endianness, arch.elf_machine)
+            for name, arch in head.architectures.items()
+            if name in moved
+        ),
+    )
+
+
+_ELF_IDENTITY = ("name", "bits", "endianness", "elf_machine", "arm_eabi_version", "arm_float_abi")
+"""What identifies an ELF file as an architecture (reference_impl.elf.identify_architecture)."""
+
+
+def _moved_architectures(base: PolicySet, head: PolicySet) -> frozenset[str] | None:
+    """The architectures whose record changes while every ELF file is identified alike; None
+    when the architectures, their order or an ELF identity change."""
+    if list(base.architectures) != list(head.architectures):
+        return None
+    moved = set()
+    for name, old in base.architectures.items():
+        new = head.architectures[name]
+        if old == new:
+            continue
+        if any(getattr(old, field) != getattr(new, field) for field in _ELF_IDENTITY):
+            return None
+        moved.add(name)
+    return frozenset(moved)
 
 
 def _identity(baseline: Baseline) -> tuple[object, ...]:

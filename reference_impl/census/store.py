@@ -273,14 +273,18 @@ def read_census(
 
 
 def touched_wheels(paths: Paths, scope: Scope, vocabulary: frozenset[str]) -> set[str]:
-    """The wheels of the census whose files name a value of ``scope``
+    """The wheels of the census whose files or tags name a value of ``scope``
     (:mod:`reference_impl.census.scope`), and those whose facts did not keep every name of
-    ``vocabulary`` (judging them says so). Computed on the columns, no row built."""
+    ``vocabulary`` (judging them says so). Computed on the columns: no facts decoded."""
     found: set[str] = set()
+    columns = ["wheel", "symbol_vocabulary", "filename_tags", "wheel_tags"]
     for _, source in _live_sources(paths):
-        for batch in source.wheels(["wheel", "symbol_vocabulary"]):
+        for batch in source.wheels(columns):
             for row in batch.to_pylist():
-                if not vocabulary <= set(row["symbol_vocabulary"]):
+                tags = row["filename_tags"] + row["wheel_tags"]
+                if not vocabulary <= set(row["symbol_vocabulary"]) or any(
+                    arch in tag for tag in tags for arch in scope.architectures
+                ):
                     found.add(row["wheel"])
         for batch in source.files():
             keys = batch.column("wheel").to_pylist()
@@ -290,7 +294,7 @@ def touched_wheels(paths: Paths, scope: Scope, vocabulary: frozenset[str]) -> se
 
 def _rows_naming(batch: Any, scope: Scope) -> set[int]:
     """The rows of a files-table batch that name a library, version or symbol of ``scope``,
-    or need an ISA level when ``scope.isa``."""
+    are ELF files of one of its architectures, or need an ISA level when ``scope.isa``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -322,6 +326,16 @@ def _rows_naming(batch: Any, scope: Scope) -> set[int]:
     naming(basename(bundled), parents, scope.libraries)
     naming(batch.column("soname"), None, scope.libraries)
     naming(basename(batch.column("path")), None, scope.libraries)
+    elf = batch.column("elf")
+    for bits, endianness, machine in scope.elf_identities:
+        same = pc.and_(
+            pc.and_(
+                pc.equal(pc.struct_field(elf, "bits"), bits),
+                pc.equal(pc.struct_field(elf, "endianness"), endianness),
+            ),
+            pc.equal(pc.struct_field(elf, "machine"), machine),
+        )
+        rows.update(pc.indices_nonzero(pc.fill_null(same, False)).to_pylist())
     if scope.isa:
         needs_isa = pc.fill_null(pc.not_equal(batch.column("isa_needed"), 0), False)
         rows.update(pc.indices_nonzero(needs_isa).to_pylist())

@@ -117,11 +117,19 @@ CHANGES = {
     "an ISA level raised": [
         ("baselines/manylinux_2_5.toml", 'x86_64 = "x86-64"', 'x86_64 = "x86-64-v2"')
     ],
-    "a floor raised (no scope)": [
+    "a floor raised (its architecture's wheels)": [
         ("architectures.toml", 'Intel 64)"\nfloor = "2.5"', 'Intel 64)"\nfloor = "2.12"')
     ],
+    "an ELF identity changed (no scope)": [
+        (
+            "architectures.toml",
+            'floor_source = "pep600"\nbits = 64',
+            'floor_source = "pep600"\nbits = 32',
+        )
+    ],
 }
-"""Kinds of policy change; all but the last only change what baselines allow."""
+"""Kinds of policy change; all but the last only change what baselines allow or what one
+architecture's wheels read."""
 
 
 @pytest.mark.parametrize("change", CHANGES)

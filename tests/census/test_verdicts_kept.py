@@ -1,0 +1,149 @@
+"""Re-judging is made fast without changing a verdict: every crafted auditor fixture's facts,
+judged directly and after the facts' JSON round trip (what a census stores), under the
+shipped policies and two changes, give the audit JSON report recorded in
+``verdict_digests.json`` (a SHA-256 per wheel and policy set).
+
+This is a regression record, not a conformance expectation: the conformance cases carry the
+expected verdicts derived from the spec. It was written before the judge was made faster
+(issue 13) so that any speed work that changes a byte of a verdict fails here. A change that
+is meant to alter verdicts (new rules, new policy data) rewrites it:
+
+    .venv/bin/python -m tests.census.test_verdicts_kept
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reference_impl.audit import judge
+from reference_impl.audit_facts import (
+    FactsError,
+    WheelFacts,
+    _checked_facts,
+    _quick_facts,
+    _Unusual,
+    facts_from_json,
+    facts_json,
+)
+from reference_impl.audit_read import read_facts
+from reference_impl.audit_report import wheel_json
+from reference_impl.errors import PerennialError
+from reference_impl.policy import PolicySet, default_policies, default_policy_dir, load_policies
+
+from .conftest import FIXTURES, ROOT
+
+RECORD = Path(__file__).with_name("verdict_digests.json")
+CHANGES = {
+    "shipped": None,
+    "x86_64-floor-2.12": (
+        "architectures.toml",
+        'Intel 64)"\nfloor = "2.5"',
+        'Intel 64)"\nfloor = "2.12"',
+    ),
+    "ncursesw-from-2_24": (
+        "baselines/manylinux_2_24.toml",
+        'libraries = ["libmvec.so.1"]',
+        'libraries = ["libmvec.so.1", "libncursesw.so.5"]',
+    ),
+}
+"""The policy sets judged under: the shipped one, one change every wheel is judged again
+under, and one that only allows more."""
+
+
+def policy_sets(scratch: Path) -> Iterator[tuple[str, PolicySet]]:
+    for name, change in CHANGES.items():
+        if change is None:
+            yield name, default_policies()
+            continue
+        folder = scratch / name
+        shutil.copytree(default_policy_dir(), folder)
+        path = folder / change[0]
+        text = path.read_text()
+        assert change[1] in text, change
+        path.write_text(text.replace(change[1], change[2], 1))
+        yield name, load_policies(folder)
+
+
+def fixture_facts(policies: PolicySet) -> Iterator[tuple[str, WheelFacts | None]]:
+    """Each fixture's facts under its path relative to the repository (None if refused)."""
+    for path in sorted(FIXTURES.rglob("*.whl")):
+        name = path.relative_to(ROOT).as_posix()
+        try:
+            with path.open("rb") as stream:
+                yield name, read_facts(stream, path.name, policies)
+        except PerennialError:
+            yield name, None
+
+
+def digest(facts: WheelFacts, policies: PolicySet) -> str:
+    report = json.dumps(wheel_json(judge(facts, policies)), sort_keys=True)
+    return hashlib.sha256(report.encode()).hexdigest()
+
+
+def digests() -> dict[str, dict[str, str]]:
+    """wheel -> policy set -> digest of its verdict; "refused" for a wheel read_facts refuses.
+    Asserts along the way that the facts' JSON round trip judges alike."""
+    out: dict[str, dict[str, str]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        sets = dict(policy_sets(Path(scratch)))
+        for name, facts in fixture_facts(sets["shipped"]):
+            if facts is None:
+                out[name] = {"facts": "refused"}
+                continue
+            stored = facts_from_json(json.loads(json.dumps(facts_json(facts))))
+            out[name] = {}
+            for label, policies in sets.items():
+                direct = digest(facts, policies)
+                assert digest(stored, policies) == direct, (name, label)
+                out[name][label] = direct
+    return out
+
+
+def test_every_fixture_verdict_is_byte_identical_to_the_record() -> None:
+    recorded = json.loads(RECORD.read_text())
+    now = digests()
+    assert sorted(now) == sorted(recorded), "fixtures added or removed: rewrite the record"
+    changed = [f"{wheel} under {label}" for wheel in now for label in now[wheel]
+               if recorded[wheel].get(label) != now[wheel][label]]  # fmt: skip
+    assert not changed, f"{len(changed)} verdicts changed: {changed[:5]}"
+
+
+def test_the_quick_facts_reader_reads_what_the_checking_reader_reads() -> None:
+    documents = [
+        json.loads(json.dumps(facts_json(facts)))
+        for _, facts in fixture_facts(default_policies())
+        if facts is not None
+    ]
+    assert sum(len(d["files"]) for d in documents) > 100
+    for document in documents:
+        assert _quick_facts(document) == _checked_facts(document, "facts")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("bits", True), ("flags", -1), ("interpreter", 1), ("type", None)],
+)
+def test_the_quick_facts_reader_leaves_anything_unusual_to_the_checking_reader(
+    field: str, value: object
+) -> None:
+    (facts,) = (f for name, f in fixture_facts(default_policies()) if "x86_64-minimal/" in name)
+    assert facts is not None
+    document = json.loads(json.dumps(facts_json(facts)))
+    document["files"][0]["elf"][field] = value
+    with pytest.raises(_Unusual):
+        _quick_facts(document)
+    with pytest.raises(FactsError, match=rf"files\[0\]\.elf\.{field}"):
+        facts_from_json(document)
+
+
+if __name__ == "__main__":
+    RECORD.write_text(json.dumps(digests(), indent=1, sort_keys=True) + "\n")
+    sys.exit(0)
