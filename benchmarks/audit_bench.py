@@ -212,15 +212,6 @@ def startup(wheels: list[Path], runs: int = 20) -> dict[str, object]:
     README installs it (editable) and as a plain install, and ``auditwheel show``."""
     tiny = min(wheels, key=lambda w: w.stat().st_size)
     found: dict[str, object] = {"wheel": tiny.name, "load_before": load()}
-    # The Makefile compiles the tree when it installs; refresh it for sources edited since.
-    compile_tree = [
-        str(VENV_BIN / "python"),
-        "-m",
-        "compileall",
-        "-q",
-        str(REPO / "reference_impl"),
-    ]
-    subprocess.run(compile_tree, check=True)
     with tempfile.TemporaryDirectory() as folder:
         plain = installed_copy(Path(folder) / "venv")
         commands = {
