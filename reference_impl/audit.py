@@ -62,7 +62,7 @@ FAIL = "fail"
 NOT_JUDGED = "not-judged"
 
 
-@record
+@record(slots=True)
 class FileVerdict:
     """One ELF file: its facts, what it needs, and the earliest glibc it can be tagged with."""
 
@@ -74,7 +74,7 @@ class FileVerdict:
     forced_by: Finding | None
 
 
-@record
+@record(slots=True)
 class BaselineVerdict:
     """Whether the wheel satisfies one maintained baseline, and what blocks it if not."""
 

@@ -41,7 +41,7 @@ class Finding:
     """The library, symbol version, symbol or tag concerned, to count and group by."""
 
 
-@record
+@record(slots=True)
 class FileView:
     """One file's facts as a policy set reads them: its architecture, its system libraries
     and its needs sorted by library and family. Built once per judged wheel, so judging it

@@ -80,7 +80,7 @@ def combined_needs(per_file: Sequence[FileNeeds], policies: PolicySet) -> tuple[
 Blockers = Callable[[EffectivePolicy], list[Finding]]
 
 
-@record
+@record(slots=True)
 class Earliest:
     """The lowest glibc X.Y the files can be tagged with, or why there is none."""
 
