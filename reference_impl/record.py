@@ -9,7 +9,8 @@ dataclass the reference uses, and compiles nothing unless asked to:
 - fields are the class's annotations, in order, with class-level defaults or
   ``field(default_factory=...)``;
 - instances compare, hash and print by their fields, and refuse assignment;
-- ``@record(slots=True)`` is for classes with many instances (symbols, version needs): no
+- ``@record(slots=True)`` is for classes with many instances (symbols, version needs, the
+  per-file views and verdicts of a judgement): no
   ``__dict__``, and an ``__init__`` compiled for the class (0.3 ms once, then three times
   faster a call than the generic ``__init__`` the other records share);
 - :func:`replace` and :func:`fields` stand in for their :mod:`dataclasses` namesakes.
