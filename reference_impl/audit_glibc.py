@@ -1,7 +1,8 @@
 """The two glibc answers of clause audit.minimal-glibc, each with what forces it.
 
-- :func:`needs`: the newest version of each family the ELF files need from the system, as
-  written (``GLIBC_2.2.5`` needs glibc 2.2.5, whatever the architecture's floor).
+- :func:`combined_needs` of each file's :func:`file_needs`: the newest version of each
+  family the ELF files need from the system, as written (``GLIBC_2.2.5`` needs glibc
+  2.2.5, whatever the architecture's floor).
 - :func:`earliest`: the lowest X.Y whose effective policy the files satisfy, so the
   earliest ``manylinux_X_Y`` tag they can carry: the glibc need plus the architecture's
   floor, the baselines' libraries, other families, forbidden symbols and ISA levels.
@@ -38,13 +39,6 @@ class Need:
     file: str
 
 
-def needs(views: Sequence[FileView], policies: PolicySet) -> tuple[Need, ...]:
-    """The newest needed version of each family, GLIBC first then in the order of the
-    policies' families. Versions that name no release (``GLIBC_PRIVATE``, ``CXXABI_TM_1``)
-    have no order and are left out; they block baselines all the same."""
-    return combined_needs([file_needs(view, policies) for view in views], policies)
-
-
 FileNeeds = dict[str, tuple[tuple[int, ...], Need]]
 """One file's newest need of each family, with its order key (see :func:`file_needs`)."""
 
@@ -52,7 +46,7 @@ FileNeeds = dict[str, tuple[tuple[int, ...], Need]]
 def file_needs(view: FileView, policies: PolicySet) -> FileNeeds:
     """One file's newest need of each family with the key it is ordered by, the first of
     equals kept: computed once per file, then :func:`combined_needs` gives the file's and
-    the wheel's :func:`needs` without walking its versions again."""
+    the wheel's needs without walking its versions again."""
     best: FileNeeds = {}
     releases = {id(need): release for release, need in view.glibc}
     for family, bare, need in view.families:
@@ -66,8 +60,10 @@ def file_needs(view: FileView, policies: PolicySet) -> FileNeeds:
 
 
 def combined_needs(per_file: Sequence[FileNeeds], policies: PolicySet) -> tuple[Need, ...]:
-    """:func:`needs` of files from their :func:`file_needs`: the newest of each family, the
-    earliest file's on a tie (as walking every file's versions in order would keep)."""
+    """The newest needed version of each family over files given by their
+    :func:`file_needs`, GLIBC first then in the order of the policies' families; the
+    earliest file's on a tie. Versions that name no release (``GLIBC_PRIVATE``,
+    ``CXXABI_TM_1``) have no order and are left out; they block baselines all the same."""
     best: FileNeeds = {}
     for found in per_file:
         for family, (key, need) in found.items():
