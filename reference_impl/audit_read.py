@@ -69,8 +69,8 @@ def read_facts(
         wheel=display,
         filename=meta.filename,
         dist_info=meta.dist_info,
-        filename_tags=tuple(sorted(str(t) for t in meta.filename_tags)),
-        wheel_tags=tuple(str(t) for t in meta.wheel_tags),
+        filename_tags=meta.filename_tags,
+        wheel_tags=meta.wheel_tags,
         files=files,
         symbol_vocabulary=vocabulary,
     )
@@ -85,7 +85,9 @@ def _read_elf_files(
     libraries); an error is still the first damaged member's in archive order."""
     members = [m for m in wheel.files() if wheel.size(m) >= len(ELF_MAGIC)]
     large = [m for m in members if wheel.size(m) >= PARALLEL_BYTES]
-    if len(large) < 2 or not all(wheel.reads_in_threads(m) for m in large):
+    # Every member must read at explicit offsets: an LZMA or bzip2 one, read by zipfile in
+    # this thread, would move the position a caller's file object shares with the threads.
+    if len(large) < 2 or not all(wheel.reads_in_threads(m) for m in members):
         for member in members:
             found = _read_member(wheel, member, policies)
             if found is not None:
