@@ -12,7 +12,13 @@ import re
 from collections.abc import Sequence
 
 from reference_impl.audit_facts import FileFacts, NeededVersion, UndefinedSymbol, WheelFacts
-from reference_impl.audit_policy import EffectivePolicy, family_of, glibc_release
+from reference_impl.audit_policy import (
+    EffectivePolicy,
+    family_of,
+    glibc_release,
+    policy_memo,
+    version_class,
+)
 from reference_impl.audit_resolve import Resolved, reaching_runpath
 from reference_impl.elf import identify_architecture
 from reference_impl.policy import Architecture, PolicySet
@@ -55,9 +61,10 @@ class FileView:
     system_names: frozenset[str]
     glibc: tuple[tuple[tuple[int, ...], NeededVersion], ...]
     """GLIBC versions needed from system libraries whose release is known, with it."""
-    families: tuple[tuple[str, str, NeededVersion], ...]
-    """Every version needed from a system library: (family, bare version, need); the family
-    is "" for a version of no known family."""
+    families: tuple[tuple[str, str, NeededVersion, tuple[int, ...] | None], ...]
+    """Every version needed from a system library: (family, bare version, need, order key)
+    as :func:`~reference_impl.audit_policy.version_class` reads it; the family is "" for a
+    version of no known family."""
     by_library: tuple[tuple[str, str, frozenset[str]], ...]
     """(library, family, bare versions) for each family needed from each system library."""
     strong: frozenset[str]
@@ -68,28 +75,22 @@ def view_of(file: FileFacts, policies: PolicySet) -> FileView:
     """Classify one file's facts under ``policies``."""
     system = tuple(r for r in file.libraries if r.bundled_at is None)
     system_names = frozenset(r.name for r in system)
-    glibc_family = policies.families.get("GLIBC")
-    introduced = glibc_family.introduced_in if glibc_family else {}
-    families: list[tuple[str, str, NeededVersion]] = []
+    classes = policy_memo(policies, "version-class")
+    families: list[tuple[str, str, NeededVersion, tuple[int, ...] | None]] = []
     glibc: list[tuple[tuple[int, ...], NeededVersion]] = []
     grouped: dict[tuple[str, str], set[str]] = {}
     for need in file.needed_versions:
         if need.library not in system_names:
             continue  # satisfied by a bundled library
-        fam = family_of(policies, need.version)
-        family, bare = fam if fam else ("", need.version)
-        families.append((family, bare, need))
+        family, bare, key = classes.get(need.version) or version_class(policies, need.version)
+        families.append((family, bare, need, key))
         grouped.setdefault((need.library, family), set()).add(bare)
-        if family == "GLIBC":
-            release = glibc_release(bare, introduced)
-            if release is not None:
-                glibc.append((release, need))
+        if family == "GLIBC" and key is not None:
+            glibc.append((key, need))
     return FileView(
         facts=file,
         installed=installed_path(file.path),
-        arch=identify_architecture(
-            file.bits, file.endianness, file.machine, file.flags, policies.architectures
-        ),
+        arch=_architecture(file, policies),
         system=system,
         system_names=system_names,
         glibc=tuple(glibc),
@@ -97,6 +98,17 @@ def view_of(file: FileFacts, policies: PolicySet) -> FileView:
         by_library=tuple((lib, fam, frozenset(bares)) for (lib, fam), bares in grouped.items()),
         strong=frozenset(u.name for u in file.undefined if not u.weak),
     )
+
+
+def _architecture(file: FileFacts, policies: PolicySet) -> str | None:
+    """:func:`~reference_impl.elf.identify_architecture`, remembered per policy set: a wheel's
+    files share a handful of ELF identities."""
+    known = policy_memo(policies, "architecture")
+    identity = (file.bits, file.endianness, file.machine, file.flags)
+    if identity not in known:
+        known[identity] = identify_architecture(*identity, policies.architectures)
+    arch: str | None = known[identity]
+    return arch
 
 
 def need_text(need: NeededVersion) -> str:
@@ -126,7 +138,8 @@ def file_blockers(view: FileView, policy: EffectivePolicy, policies: PolicySet) 
             lacking = bares - policy.glibc_versions
         else:
             lacking = bares - sets.get(family, _NOTHING)
-        missing.update((library, bare) for bare in lacking)
+        if lacking:
+            missing.update((library, bare) for bare in lacking)
     if missing:
         out.extend(_version_blockers(view, missing))
     if view.strong:
@@ -140,7 +153,7 @@ def _version_blockers(view: FileView, missing: set[tuple[str, str]]) -> list[Fin
     """audit.symbol-versions findings for the (library, bare version) pairs ``missing``, in
     the file's order."""
     out = []
-    for family, bare, need in view.families:
+    for family, bare, need, _ in view.families:
         if (need.library, bare) not in missing:
             continue
         if not family:

@@ -78,7 +78,7 @@ class UndefinedSymbol:
         return f"{self.name}@{self.version}" if self.version else self.name
 
 
-@record
+@record(slots=True)
 class FileFacts:
     """What one ELF member of a wheel says about itself and where its libraries are."""
 
@@ -113,7 +113,7 @@ class FileFacts:
         return self.isa_needed.bit_length() - 1 if self.isa_needed else 0
 
 
-@record
+@record(slots=True)
 class WheelFacts:
     """What one wheel is: its name and tags, and the facts of each of its ELF files."""
 

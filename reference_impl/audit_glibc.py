@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import bisect
 import functools
-import heapq
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from reference_impl.audit_checks import NOTE, FileView, Finding, need_text
 from reference_impl.audit_policy import (
     EffectivePolicy,
     effective_policy,
-    numeric,
     tag_glibc,
 )
 from reference_impl.policy import GlibcVersion, PolicySet
@@ -48,9 +46,7 @@ def file_needs(view: FileView, policies: PolicySet) -> FileNeeds:
     equals kept: computed once per file, then :func:`combined_needs` gives the file's and
     the wheel's needs without walking its versions again."""
     best: FileNeeds = {}
-    releases = {id(need): release for release, need in view.glibc}
-    for family, bare, need in view.families:
-        key = releases.get(id(need)) if family == "GLIBC" else numeric(bare)
+    for family, bare, need, key in view.families:
         if not family or key is None:
             continue
         if family not in best or key > best[family][0]:
@@ -141,14 +137,11 @@ def earliest(
 
 def _ascending(
     ladder: Sequence[GlibcVersion], extra: set[GlibcVersion], start: GlibcVersion
-) -> Iterator[GlibcVersion]:
-    """The candidates of :func:`earliest` from ``start`` up, each once: the sorted baseline
-    versions ``ladder`` merged with ``extra``, lazily (most searches stop at the first)."""
-    last = None
-    for glibc in heapq.merge(ladder, sorted(c for c in extra if c >= start)):
-        if glibc != last:
-            last = glibc
-            yield glibc
+) -> list[GlibcVersion]:
+    """The candidates of :func:`earliest` from ``start`` up, each once: the baseline versions
+    ``ladder`` (from ``start``) and ``extra``, sorted (a dozen at most: sorting them costs
+    less than merging lazily, though most searches stop at the first)."""
+    return sorted(set(ladder).union(c for c in extra if c >= start))
 
 
 _ARCH_CANDIDATES: dict[tuple[int, str], tuple[PolicySet, GlibcVersion, list[GlibcVersion]]] = {}

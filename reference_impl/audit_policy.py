@@ -16,6 +16,10 @@ from collections.abc import Mapping
 from reference_impl.policy import Baseline, GlibcVersion, PolicySet
 from reference_impl.record import record
 
+TYPE_CHECKING = False  # typing costs an audit 10 ms to import; mypy reads it all the same
+if TYPE_CHECKING:
+    from typing import Any
+
 
 @record
 class EffectivePolicy:
@@ -163,3 +167,44 @@ def family_of(policies: PolicySet, version: str) -> tuple[str, str] | None:
             None,
         )
     return known[version]
+
+
+_MEMOS: dict[tuple[int, str], tuple[PolicySet, dict[Any, Any]]] = {}
+
+
+def policy_memo(policies: PolicySet, name: str) -> dict[Any, Any]:
+    """A dict kept for one policy set under ``name``, for answers the judge asks again for
+    every file of every wheel (a policy set is immutable, so they never go stale; the set is
+    held, so its ``id`` is never reused while the memo lives)."""
+    key = (id(policies), name)
+    cached = _MEMOS.get(key)
+    if cached is None or cached[0] is not policies:
+        cached = _MEMOS[key] = (policies, {})
+    return cached[1]
+
+
+VersionClass = tuple[str, str, tuple[int, ...] | None]
+"""A needed version as a policy set reads it: (family, bare version, order key). The key is
+the glibc release for GLIBC (None when unknown, as ``PRIVATE``) and the version's numbers for
+any other family (None when not dotted numbers); ("", the version, None) for a version of no
+known family."""
+
+
+def version_class(policies: PolicySet, version: str) -> VersionClass:
+    """How ``policies`` reads the version name ``version`` (remembered: a census meets the
+    same few hundred names in every wheel)."""
+    classes = policy_memo(policies, "version-class")
+    found: VersionClass | None = classes.get(version)
+    if found is None:
+        found = classes[version] = _classify(policies, version)
+    return found
+
+
+def _classify(policies: PolicySet, version: str) -> VersionClass:
+    fam = family_of(policies, version)
+    if fam is None:
+        return ("", version, None)
+    family, bare = fam
+    if family == "GLIBC":
+        return (family, bare, glibc_release(bare, policies.families[family].introduced_in))
+    return (family, bare, numeric(bare))

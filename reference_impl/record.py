@@ -10,9 +10,9 @@ dataclass the reference uses, and compiles nothing unless asked to:
   ``field(default_factory=...)``;
 - instances compare, hash and print by their fields, and refuse assignment;
 - ``@record(slots=True)`` is for classes with many instances (symbols, version needs, the
-  per-file views and verdicts of a judgement): no ``__dict__``, and an ``__init__``
-  compiled for the class (0.3 ms once, then three times faster a call than the generic
-  ``__init__`` the other records share);
+  facts of each wheel and file, the per-file views and verdicts of a judgement): no
+  ``__dict__``, and an ``__init__`` compiled for the class (0.3 ms once, then three times
+  faster a call than the generic ``__init__`` the other records share);
 - :func:`replace` and :func:`fields` stand in for their :mod:`dataclasses` namesakes.
 
 Modules that an audit does not import (the census, the harness, the site) keep
