@@ -8,10 +8,13 @@ need or bundle, a version they need, an undefined symbol they use, an ISA level 
 A wheel that names none of the changed values has the same verdict under both policy sets,
 without judging it. An architecture whose record changes in anything but how ELF files are
 identified as it (its floor, loader, ISA levels, default stack) is read only for the wheels
-with a file of that architecture or a tag naming it. Any other change (baselines added,
-removed or moved; an ELF identity, the list of architectures, families or legacy aliases)
-has no such scope: every wheel is judged again. The tests check that the scoped delta
-equals the full one for each kind of change.
+with a file of that architecture or a tag naming it. A family's record is read only for
+its name, its prefix and the releases of its named versions (``introduced_in``): a release
+moved touches the wheels that need that version; its description, sources and libraries
+touch none. Any other change (baselines added, removed or moved; an ELF identity, the list
+of architectures, families added, removed, renamed, reordered or given another prefix,
+legacy aliases) has no such scope: every wheel is judged again. The tests check that the
+scoped delta equals the full one for each kind of change.
 """
 
 from __future__ import annotations
@@ -48,12 +51,12 @@ def scope_of(base: PolicySet, head: PolicySet) -> Scope | None:
     if (
         [_identity(b) for b in base.baselines] != [_identity(b) for b in head.baselines]
         or moved is None
-        or base.families != head.families
+        or _family_names(base) != _family_names(head)
         or base.legacy_aliases != head.legacy_aliases
     ):
         return None
     libraries = system_library_names(base) ^ system_library_names(head)
-    versions: set[str] = set()
+    versions = _moved_releases(base, head)
     symbols: set[str] = set()
     isa = False
     for old, new in zip(base.baselines, head.baselines, strict=True):
@@ -101,6 +104,23 @@ def _moved_architectures(base: PolicySet, head: PolicySet) -> frozenset[str] | N
             return None
         moved.add(name)
     return frozenset(moved)
+
+
+def _family_names(policies: PolicySet) -> list[tuple[str, str]]:
+    """What classifies a version name into a family, in the order families are tried."""
+    return [(family.name, family.prefix) for family in policies.families.values()]
+
+
+def _moved_releases(base: PolicySet, head: PolicySet) -> set[str]:
+    """Full names of the named versions (``GLIBC_ABI_DT_RELR``) whose release is added,
+    removed or moved: the judge reads a family's ``introduced_in`` for nothing else."""
+    moved = set()
+    for name, new in head.families.items():
+        old = base.families[name].introduced_in
+        for version in set(old) | set(new.introduced_in):
+            if old.get(version) != new.introduced_in.get(version):
+                moved.add(new.prefix + version)
+    return moved
 
 
 def _identity(baseline: Baseline) -> tuple[object, ...]:

@@ -120,6 +120,9 @@ CHANGES = {
     "a floor raised (its architecture's wheels)": [
         ("architectures.toml", 'Intel 64)"\nfloor = "2.5"', 'Intel 64)"\nfloor = "2.12"')
     ],
+    "a named version's release moved": [
+        ("families.toml", 'ABI_DT_RELR = "2.36"', 'ABI_DT_RELR = "2.35"')
+    ],
     "an ELF identity changed (no scope)": [
         (
             "architectures.toml",
@@ -164,6 +167,25 @@ def test_a_change_no_wheel_of_the_census_names_judges_none_of_them(
     wheels = json.loads(out)["wheels"]
     assert code == 0 and wheels["judged"] == 0 and wheels["changed"]["wheels"] == 0
     assert wheels["untouched"] + wheels["unreadable"] == len(list(FIXTURES.rglob("*.whl")))
+
+
+def test_a_family_described_anew_judges_no_wheel(repo: Path, fixture_census: FixtureCensus) -> None:
+    """A family's description, sources and libraries are not read by the judge: a review of
+    an edit to them over a census judges nothing, and its full delta (the fixtures, all
+    judged) is empty too."""
+    families = repo / "policies" / "families.toml"
+    edit(families, '"the GNU C library and its companion libraries"', '"glibc, edited"')
+    edit(
+        families,
+        'prefix = "GCC_"\nlibraries = ["libgcc_s.so.1"]',
+        'prefix = "GCC_"\nlibraries = []',
+    )
+    full = json.loads(review(repo, "--base", "HEAD", "--json")[1])["wheels"]
+    assert full["judged"] > 0 and full["changed"]["wheels"] == 0
+    code, out, _ = review(repo, "--base", "HEAD", "--census", str(fixture_census.out), "--json")
+    wheels = json.loads(out)["wheels"]
+    assert code == 0 and wheels["judged"] == 0 and wheels["changed"]["wheels"] == 0
+    assert wheels["untouched"] == full["judged"]
 
 
 def test_evidence_lacking_a_newly_allowed_version_is_a_new_mismatch(
