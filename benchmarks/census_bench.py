@@ -60,13 +60,12 @@ FLOOR = (
 )
 """x86_64's floor raised from glibc 2.5 to 2.12: a review judges again every wheel with an
 x86_64 file or tag (a third of the corpus), and many verdicts change."""
-UNSCOPED = (
-    "families.toml",
-    'description = "the GNU C library and its companion libraries"',
-    'description = "the GNU C library, with its companion libraries"',
-)
-"""A change with no scope (a family's record edited): a review judges every wheel again,
-and no verdict changes; it measures the cost of judging a census twice."""
+UNSCOPED = ("baselines/manylinux_2_43.toml", None, None)
+"""A change with no scope: the proposed baseline manylinux_2_43 added (the base lacks its
+file, the work tree has it), as its proposal's pull request would. Every wheel is judged
+again under both sides; those of the architectures it covers gain its tag when they satisfy
+it. (A family's description edited, measured before 2026-12-02 as the unscoped change, is
+scoped now: the judge does not read it, so its review judges no wheel.)"""
 PROGRESS = re.compile(r"\] (\d+)/(\d+) wheels")
 
 
@@ -210,19 +209,27 @@ def stage_corpus(args: argparse.Namespace) -> dict[str, Any]:
     return rows
 
 
-def changed_policies(work: Path, change: tuple[str, str, str] = CHANGE) -> Path:
-    """A git work tree whose policies/ carry ``change`` over a commit without it."""
+def changed_policies(work: Path, change: tuple[str, str | None, str | None] = CHANGE) -> Path:
+    """A git work tree whose policies/ carry ``change`` over a commit without it: (file, old
+    text, new text), or (file, None, None) for a file the commit lacks."""
     repo = work / "review-repo"
     if repo.exists():
         shutil.rmtree(repo)
     shutil.copytree(REPO / "policies", repo / "policies")
+    path = repo / "policies" / change[0]
+    added = path.read_text() if change[1] is None else None
+    if added is not None:
+        path.unlink()
     for args in (
         ["init", "-q", "-b", "main"],
         ["add", "policies"],
         ["-c", "user.name=bench", "-c", "user.email=bench@example.org", "commit", "-qm", "base"],
     ):
         subprocess.run(["git", "-C", str(repo), *args], check=True)
-    path = repo / "policies" / change[0]
+    if added is not None:
+        path.write_text(added)
+        return repo / "policies"
+    assert change[1] is not None and change[2] is not None
     assert change[1] in path.read_text(), change
     path.write_text(path.read_text().replace(change[1], change[2], 1))
     return repo / "policies"
