@@ -7,7 +7,9 @@ the facts under the shipped policies, the one code path every verdict takes.
 
 ``judge`` is pure and keeps no state between calls except per-policy-set lookups (effective
 policies, the forbidden vocabulary), so re-judging many wheels under one policy set costs
-the rules only: no zip, no ELF, no decompression.
+the rules only: no zip, no ELF, no decompression. :func:`judge_outcome` is the same
+judgement stopped at the decisions (which tags are satisfied and earned, the earliest tag):
+what a policy review compares over a census, without building the reasons it does not show.
 """
 
 from __future__ import annotations
@@ -52,9 +54,12 @@ __all__ = [
     "ClaimVerdict",
     "FileVerdict",
     "Finding",
+    "Outcome",
     "WheelAudit",
     "audit_wheel",
     "judge",
+    "judge_outcome",
+    "outcome",
 ]
 
 PASS = "pass"
@@ -155,6 +160,41 @@ class WheelAudit:
         return self.verdict == PASS
 
 
+@record
+class Outcome:
+    """What a verdict decides, without why: what a policy review compares."""
+
+    satisfied: frozenset[str]
+    """The tags of the maintained baselines the wheel satisfies."""
+    earned: frozenset[str]
+    """The manylinux tags it claims and earns (legacy aliases resolved)."""
+    unearned: frozenset[str]
+    """The manylinux tags it claims and does not earn."""
+    earliest: str | None
+    minimal: GlibcVersion | None
+
+
+def outcome(audit: WheelAudit) -> Outcome:
+    """The decisions of a full verdict (:func:`judge_outcome` gives the same from facts)."""
+    return _outcome(audit.baselines, audit.claims, audit.earliest_tag, audit.minimal_glibc)
+
+
+def _outcome(
+    baselines: Iterable[BaselineVerdict],
+    claims: Iterable[ClaimVerdict],
+    earliest: str | None,
+    minimal: GlibcVersion | None,
+) -> Outcome:
+    judged = [c for c in claims if c.earned is not None]
+    return Outcome(
+        satisfied=frozenset(b.tag for b in baselines if b.satisfied),
+        earned=frozenset(c.manylinux_tag or c.tag for c in judged if c.earned),
+        unearned=frozenset(c.manylinux_tag or c.tag for c in judged if not c.earned),
+        earliest=earliest,
+        minimal=minimal,
+    )
+
+
 def audit_wheel(
     source: str | Path | BinaryIO,
     filename: str | None = None,
@@ -175,6 +215,19 @@ def judge(facts: WheelFacts, policies: PolicySet) -> WheelAudit:
     Raises :class:`~reference_impl.audit_facts.FactsIncompleteError` when ``policies``
     forbids a symbol name the facts did not keep (they were read under another policy set):
     such a verdict needs the wheel read again."""
+    _check_vocabulary(facts, policies)
+    return _Judgement(facts, policies, reasons=True).audit()
+
+
+def judge_outcome(facts: WheelFacts, policies: PolicySet) -> Outcome:
+    """``outcome(judge(facts, policies))``, by the same judgement, which stops looking at a
+    file once one thing blocks it and builds no per-file verdict, needs or report findings:
+    about half the cost, for a review that judges a census twice. Raises as :func:`judge`."""
+    _check_vocabulary(facts, policies)
+    return _Judgement(facts, policies, reasons=False).outcome()
+
+
+def _check_vocabulary(facts: WheelFacts, policies: PolicySet) -> None:
     missing = symbol_vocabulary(policies) - facts.symbol_vocabulary
     if missing:
         shown = ", ".join(sorted(missing)[:5]) + (" ..." if len(missing) > 5 else "")
@@ -183,16 +236,32 @@ def judge(facts: WheelFacts, policies: PolicySet) -> WheelAudit:
             f"the policies forbid symbols the facts did not keep ({shown}): read the wheel "
             "again with these policies",
         )
-    return _Judgement(facts, policies).audit()
+
+
+@record(slots=True)
+class _Decisions:
+    """What :meth:`_Judgement.decide` finds, before a verdict or an outcome is made of it."""
+
+    arch: str | None
+    arch_ok: bool
+    arch_findings: list[Finding]
+    wheel_wide: list[Finding]
+    baselines: list[BaselineVerdict]
+    first: Earliest
+    claims: list[ClaimVerdict]
+    claim_findings: list[Finding]
 
 
 class _Judgement:
-    """One call of :func:`judge`: the facts viewed under the policies, and a cache of each
-    file's blockers per glibc version (baselines, claims and minimal glibc ask the same)."""
+    """One call of :func:`judge` or :func:`judge_outcome`: the facts viewed under the
+    policies, and a cache of each file's blockers per glibc version (baselines, claims and
+    minimal glibc ask the same). Without ``reasons`` a file's blockers stop at the first
+    (whether it is blocked is all an outcome needs), so only :meth:`outcome` may be asked."""
 
-    def __init__(self, facts: WheelFacts, policies: PolicySet) -> None:
+    def __init__(self, facts: WheelFacts, policies: PolicySet, reasons: bool) -> None:
         self.facts = facts
         self.policies = policies
+        self.reasons = reasons
         self.views = [view_of(f, policies) for f in facts.files]
         self.cache: dict[tuple[int, GlibcVersion], list[Finding]] = {}
         self.earliest_of: list[Earliest] = []
@@ -202,9 +271,57 @@ class _Judgement:
         version without looking (:meth:`_satisfied_from`), or None."""
         self.all_satisfied_from: GlibcVersion | None = None
         """Once every file's is known and none is None: the latest of them."""
-        self.needs_of = [file_needs(view, policies) for view in self.views]
 
     def audit(self) -> WheelAudit:
+        facts, policies, views = self.facts, self.policies, self.views
+        decided = self.decide()
+        arch, first = decided.arch, decided.first
+        needs_of = [file_needs(view, policies) for view in views]
+        files = tuple(
+            FileVerdict(
+                view.facts.path,
+                view.facts,
+                view.arch,
+                combined_needs([needs], policies),
+                file_first.glibc,
+                file_first.forced_by,
+            )
+            for view, needs, file_first in zip(views, needs_of, self.earliest_of, strict=True)
+        )
+        wheel_needs = combined_needs(needs_of, policies)
+        findings = decided.arch_findings + decided.wheel_wide
+        if not views:
+            message = "no ELF files: nothing constrains the tag"
+            findings.append(Finding("audit.no-elf-files", NOTE, None, message, None))
+        findings.extend(decided.claim_findings)
+        findings.extend(_not_judged(decided.claims, wheel_needs))
+        findings.extend(tag_findings(facts))
+        return WheelAudit(
+            wheel=facts.wheel,
+            architecture=arch,
+            files=files,
+            baselines=tuple(decided.baselines),
+            best_baseline=next((v.baseline for v in decided.baselines if v.satisfied), None),
+            needs=wheel_needs,
+            minimal_glibc=first.glibc,
+            earliest_tag=_earliest_tag(first, arch),
+            forced_by=first.forced_by,
+            earliest_proposed=_proposed(policies, arch, first.glibc),
+            unearnable=first.unearnable,
+            claims=tuple(dict.fromkeys(decided.claims)),
+            findings=tuple(dict.fromkeys(findings)),
+            facts=facts,
+        )
+
+    def outcome(self) -> Outcome:
+        decided = self.decide()
+        first = decided.first
+        earliest = _earliest_tag(first, decided.arch)
+        return _outcome(decided.baselines, decided.claims, earliest, first.glibc)
+
+    def decide(self) -> _Decisions:
+        """Every decision of the verdict: the architecture, the baselines satisfied, each
+        file's earliest tag and the wheel's, the claims earned."""
         facts, policies, views = self.facts, self.policies, self.views
         claimed = _claimed(facts, policies)
         claimed_arches = {arch for _, _, glibc, arch in claimed if arch and glibc}
@@ -223,15 +340,10 @@ class _Judgement:
         )
         wheel_wide = stack_findings(views, policies) + soname_findings(views, policies)
         errors = [f for f in wheel_wide if f.severity == ERROR]
-        findings = arch_findings + wheel_wide
-        if not views:
-            message = "no ELF files: nothing constrains the tag"
-            findings.append(Finding("audit.no-elf-files", NOTE, None, message, None))
 
         all_files = self._blockers(range(len(views)), errors)
-        files = tuple(
-            self._file_verdict(i, arch if arch_ok else None, errors) for i in range(len(views))
-        )
+        for i in range(len(views)):
+            self._file_earliest(i, arch if arch_ok else None, errors)
         if views and None not in self.satisfied_from:
             self.all_satisfied_from = max(g for g in self.satisfied_from if g is not None)
         baselines = []
@@ -253,35 +365,17 @@ class _Judgement:
                     baseline.proposed,
                 )
             )
-        best = next((v.baseline for v in baselines if v.satisfied), None)
 
-        wheel_needs = combined_needs(self.needs_of, policies)
         if views and arch_ok and arch:
-            first = self._earliest(files, arch, all_files)
+            first = self._earliest(arch, all_files)
         elif views:
             first = Earliest(None, None, tuple(f for f in arch_findings if f.severity == ERROR))
         else:
             first = Earliest(None, None)
 
         claims, claim_findings = self._claims(claimed, arch, arch_ok, all_files, arch_findings)
-        findings.extend(claim_findings)
-        findings.extend(_not_judged(claims, wheel_needs))
-        findings.extend(tag_findings(facts))
-        return WheelAudit(
-            wheel=facts.wheel,
-            architecture=arch,
-            files=files,
-            baselines=tuple(baselines),
-            best_baseline=best,
-            needs=wheel_needs,
-            minimal_glibc=first.glibc,
-            earliest_tag=f"manylinux_{first.glibc.tag_part}_{arch}" if first.glibc else None,
-            forced_by=first.forced_by,
-            earliest_proposed=_proposed(policies, arch, first.glibc),
-            unearnable=first.unearnable,
-            claims=tuple(dict.fromkeys(claims)),
-            findings=tuple(dict.fromkeys(findings)),
-            facts=facts,
+        return _Decisions(
+            arch, arch_ok, arch_findings, wheel_wide, baselines, first, claims, claim_findings
         )
 
     def _blockers(
@@ -303,7 +397,11 @@ class _Judgement:
                     continue
                 found = cache.get((i, glibc))
                 if found is None:
-                    found = cache[(i, glibc)] = file_blockers(self.views[i], policy, self.policies)
+                    found = cache[(i, glibc)] = file_blockers(
+                        self.views[i], policy, self.policies, first_only=not self.reasons
+                    )
+                if found and not self.reasons:
+                    return found  # one blocker decides, and the others are not shown
                 out.extend(found)
             return out + list(errors)
 
@@ -319,7 +417,8 @@ class _Judgement:
             return None
         return first.glibc
 
-    def _file_verdict(self, index: int, arch: str | None, errors: Sequence[Finding]) -> FileVerdict:
+    def _file_earliest(self, index: int, arch: str | None, errors: Sequence[Finding]) -> None:
+        """File ``index``'s earliest tag, into :attr:`earliest_of` and :attr:`satisfied_from`."""
         view = self.views[index]
         own = [f for f in errors if f.file == view.facts.path]
         first = (
@@ -329,20 +428,9 @@ class _Judgement:
         )
         self.earliest_of.append(first)
         self.satisfied_from.append(self._satisfied_from(index, first))
-        return FileVerdict(
-            view.facts.path,
-            view.facts,
-            view.arch,
-            combined_needs([self.needs_of[index]], self.policies),
-            first.glibc,
-            first.forced_by,
-        )
 
     def _earliest(
-        self,
-        files: Sequence[FileVerdict],
-        arch: str,
-        all_files: Callable[[EffectivePolicy], list[Finding]],
+        self, arch: str, all_files: Callable[[EffectivePolicy], list[Finding]]
     ) -> Earliest:
         """The wheel's earliest tag from its files': none if a file can carry none (each
         error of the wheel belongs to a file), else the search starts at the latest file's."""
@@ -399,10 +487,16 @@ class _Judgement:
                     policy is not None and policy.baseline.proposed,
                 )
             )
-            if not earned and not any(c.tag == tag and c.earned is False for c in claims[:-1]):
+            if not self.reasons or earned:
+                continue
+            if not any(c.tag == tag and c.earned is False for c in claims[:-1]):
                 message = f"{source} claims {tag}, not earned: {describe(problems)}"
                 findings.append(Finding("audit.claimed-vs-earned", ERROR, None, message, tag))
         return claims, findings
+
+
+def _earliest_tag(first: Earliest, arch: str | None) -> str | None:
+    return f"manylinux_{first.glibc.tag_part}_{arch}" if first.glibc else None
 
 
 def _proposed(policies: PolicySet, arch: str | None, glibc: GlibcVersion | None) -> bool:

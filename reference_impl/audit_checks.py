@@ -119,14 +119,20 @@ def need_text(need: NeededVersion) -> str:
 _NOTHING: frozenset[str] = frozenset()
 
 
-def file_blockers(view: FileView, policy: EffectivePolicy, policies: PolicySet) -> list[Finding]:
+def file_blockers(
+    view: FileView, policy: EffectivePolicy, policies: PolicySet, first_only: bool = False
+) -> list[Finding]:
     """Everything in one file that keeps it out of ``policy`` (empty when it satisfies it):
-    audit.external-libraries, audit.symbol-versions, audit.forbidden-symbols, audit.isa-level."""
+    audit.external-libraries, audit.symbol-versions, audit.forbidden-symbols, audit.isa-level.
+    With ``first_only``, the first of them alone: whether the file is blocked, for an outcome
+    that shows no reason."""
     arch = view.arch or ""
     baseline = policy.baseline
     loader = policies.architectures[arch].loader if arch in policies.architectures else None
     blocked = view.system_names - baseline.libraries - {loader}
     out = [_library_blocker(view, lib) for lib in view.system if lib.name in blocked]
+    if first_only and out:
+        return out[:1]
     sets = baseline.symbol_versions.get(arch, {})
     missing: set[tuple[str, str]] = set()
     for library, family, bares in view.by_library:
@@ -141,17 +147,19 @@ def file_blockers(view: FileView, policy: EffectivePolicy, policies: PolicySet) 
         if lacking:
             missing.update((library, bare) for bare in lacking)
     if missing:
-        out.extend(_version_blockers(view, missing))
-    if view.strong:
+        out.extend(_version_blockers(view, missing, first_only))
+    if view.strong and not (first_only and out):
         out.extend(_forbidden(view, policy, view.system_names - blocked, policies))
-    if view.facts.isa_needed:
+    if view.facts.isa_needed and not (first_only and out):
         out.extend(_isa(view, policy, policies))
     return out
 
 
-def _version_blockers(view: FileView, missing: set[tuple[str, str]]) -> list[Finding]:
+def _version_blockers(
+    view: FileView, missing: set[tuple[str, str]], first_only: bool
+) -> list[Finding]:
     """audit.symbol-versions findings for the (library, bare version) pairs ``missing``, in
-    the file's order."""
+    the file's order (the first alone with ``first_only``)."""
     out = []
     for family, bare, need, _ in view.families:
         if (need.library, bare) not in missing:
@@ -161,6 +169,8 @@ def _version_blockers(view: FileView, missing: set[tuple[str, str]]) -> list[Fin
         else:
             message = f"{need_text(need)} (from {need.library})"
         out.append(Finding("audit.symbol-versions", ERROR, view.facts.path, message, need.version))
+        if first_only:
+            break
     return out
 
 

@@ -1,8 +1,9 @@
 """What a policy change does to real wheels: each wheel's facts judged under the old and the
 new policy set, and the differences counted per tag, with examples.
 
-Only facts are judged (:func:`reference_impl.audit.judge`), so a census of a whole mirror is
-re-judged without opening a wheel. Facts read under a policy set that forbade fewer symbols
+Only facts are judged (:func:`reference_impl.audit.judge_outcome`: the auditor's judgement,
+stopped at its decisions), so a census of a whole mirror is re-judged without opening a
+wheel. Facts read under a policy set that forbade fewer symbols
 than the new one cannot be judged under it; such wheels are counted apart, never guessed.
 """
 
@@ -12,38 +13,12 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from reference_impl.audit import WheelAudit, judge
+from reference_impl.audit import judge_outcome
 from reference_impl.audit_facts import FactsIncompleteError, WheelFacts
-from reference_impl.policy import GlibcVersion, PolicySet
+from reference_impl.policy import PolicySet
 
 EXAMPLES = 3
 """Example wheels kept per line of a delta."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a delta compares of one verdict."""
-
-    satisfied: frozenset[str]
-    """The tags of the maintained baselines the wheel satisfies."""
-    earned: frozenset[str]
-    """The manylinux tags it claims and earns (legacy aliases resolved)."""
-    unearned: frozenset[str]
-    """The manylinux tags it claims and does not earn."""
-    earliest: str | None
-    minimal: GlibcVersion | None
-
-
-def outcome(audit: WheelAudit) -> Outcome:
-    """The comparable part of a verdict."""
-    judged = [c for c in audit.claims if c.earned is not None]
-    return Outcome(
-        satisfied=frozenset(b.tag for b in audit.baselines if b.satisfied),
-        earned=frozenset(c.manylinux_tag or c.tag for c in judged if c.earned),
-        unearned=frozenset(c.manylinux_tag or c.tag for c in judged if not c.earned),
-        earliest=audit.earliest_tag,
-        minimal=audit.minimal_glibc,
-    )
 
 
 @dataclass
@@ -86,7 +61,7 @@ def verdict_delta(facts: Iterable[WheelFacts], base: PolicySet, head: PolicySet)
     delta = Delta()
     for wheel in facts:
         try:
-            before, after = outcome(judge(wheel, base)), outcome(judge(wheel, head))
+            before, after = judge_outcome(wheel, base), judge_outcome(wheel, head)
         except FactsIncompleteError:
             delta.incomplete.add(wheel.filename)
             continue

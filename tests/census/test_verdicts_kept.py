@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from reference_impl.audit import judge
+from reference_impl.audit import judge, judge_outcome, outcome
 from reference_impl.audit_facts import (
     FactsError,
     WheelFacts,
@@ -114,6 +114,22 @@ def test_every_fixture_verdict_is_byte_identical_to_the_record() -> None:
     changed = [f"{wheel} under {label}" for wheel in now for label in now[wheel]
                if recorded[wheel].get(label) != now[wheel][label]]  # fmt: skip
     assert not changed, f"{len(changed)} verdicts changed: {changed[:5]}"
+
+
+def test_judging_an_outcome_decides_what_the_full_verdict_decides() -> None:
+    """A review compares :func:`judge_outcome`, which stops at a file's first blocker; every
+    fixture under every policy set must get the decisions of its full verdict. The delta of
+    each fixture between the shipped policies and a change must be the full verdicts' too."""
+    compared = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        sets = dict(policy_sets(Path(scratch)))
+        for _, facts in fixture_facts(sets["shipped"]):
+            if facts is None:
+                continue
+            for policies in sets.values():
+                assert judge_outcome(facts, policies) == outcome(judge(facts, policies))
+                compared += 1
+    assert compared > 3 * 100
 
 
 def test_the_quick_facts_reader_reads_what_the_checking_reader_reads() -> None:
