@@ -238,7 +238,7 @@ def changed_policies(work: Path, change: tuple[str, str | None, str | None] = CH
 def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
     """The change judged from the census (in process and as ``policy review``) against
     re-auditing every wheel under the changed policies (in process and as a census)."""
-    from reference_impl.audit import audit_wheel, judge
+    from reference_impl.audit import audit_wheel, judge, judge_outcome
     from reference_impl.census.rows import facts_of
     from reference_impl.census.store import Paths, read_census
     from reference_impl.policy import load_policies
@@ -258,6 +258,11 @@ def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
     for wheel in facts:
         judge(wheel, head)
     judged = time.perf_counter() - start
+    head = load_policies(head_dir)  # the outcomes judged with cold caches too
+    start = time.perf_counter()
+    for wheel in facts:
+        judge_outcome(wheel, head)
+    outcomes = time.perf_counter() - start
 
     start = time.perf_counter()
     for wheel in wheels:
@@ -270,8 +275,10 @@ def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
         "wheels": len(facts),
         "load_facts_s": loaded,
         "judge_head_s": judged,
+        "judge_outcome_head_s": outcomes,
         "reaudit_in_process_s": reaudit,
         "ratio_in_process": reaudit / (loaded + judged),
+        "ratio_in_process_outcomes": reaudit / (loaded + outcomes),
         "review_command_s": reviewed.seconds,
         "review_changed": json.loads(reviewed.stdout)["wheels"]["changed"]["wheels"],
     }
