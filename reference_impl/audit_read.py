@@ -8,6 +8,7 @@ policy set could need, and no more: see :mod:`reference_impl.audit_facts`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -82,12 +83,17 @@ def _read_elf_files(
     """(member, summary, has PT_INTERP) for every member that starts with the ELF magic, in
     archive order. Members of at least :data:`PARALLEL_BYTES` are read by two threads at
     once (zlib-ng and zlib inflate without the GIL: 1.8x on two cores for a wheel of many
-    libraries); an error is still the first damaged member's in archive order."""
+    libraries), where Python can start threads; an error is still the first damaged
+    member's in archive order."""
     members = [m for m in wheel.files() if wheel.size(m) >= len(ELF_MAGIC)]
     large = [m for m in members if wheel.size(m) >= PARALLEL_BYTES]
     # Every member must read at explicit offsets: an LZMA or bzip2 one, read by zipfile in
     # this thread, would move the position a caller's file object shares with the threads.
-    if len(large) < 2 or not all(wheel.reads_in_threads(m) for m in members):
+    if (
+        len(large) < 2
+        or sys.platform in NO_THREADS
+        or not all(wheel.reads_in_threads(m) for m in members)
+    ):
         for member in members:
             found = _read_member(wheel, member, policies)
             if found is not None:
@@ -106,6 +112,11 @@ def _read_elf_files(
         finally:
             pool.shutdown(cancel_futures=True)
 
+
+NO_THREADS = frozenset({"emscripten", "wasi"})
+"""Platforms whose Python cannot start a thread: Pyodide, which runs the site's wheel check
+in the reader's browser, is ``emscripten`` (a thread there fails with "can't start new
+thread")."""
 
 PARALLEL_BYTES = 1 << 20
 """Members smaller than this (inflated) are read in the calling thread: a thread's hand-off

@@ -4,6 +4,7 @@ the same facts, or the same error (the first damaged member's, in archive order)
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,19 @@ def test_a_wheel_given_as_a_file_object_is_read_in_threads_too(
     monkeypatch.setattr(audit_read, "PARALLEL_BYTES", 0)
     threaded = {name: facts_or_error(io.BytesIO(data), name) for name, data in wheels.items()}
     assert threaded == in_order
+
+
+def test_a_python_without_threads_reads_big_wheels_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pyodide (the site's wheel check) cannot start a thread: there a wheel of big members
+    is read in order, to the same facts, and no thread is asked for."""
+    in_order = {wheel: facts_or_error(wheel, wheel.name) for wheel in CRAFTED}
+
+    def refuse(*_args: object, **_named: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(audit_read, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr("threading.Thread.start", refuse)
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    assert {wheel: facts_or_error(wheel, wheel.name) for wheel in CRAFTED} == in_order
