@@ -54,9 +54,10 @@ def fixture_wheel(verdict: str) -> Path:
 
 
 def command_line(wheel: Path) -> tuple[int, str]:
-    """``perennial audit NAME`` run in the wheel's folder: exit code, stdout then stderr."""
+    """``perennial audit -- NAME`` run in the wheel's folder (as the page runs it, so a name
+    like an option is still a file): exit code, stdout then stderr."""
     done = subprocess.run(
-        [sys.executable, "-m", "reference_impl", "audit", wheel.name],
+        [sys.executable, "-m", "reference_impl", "audit", "--", wheel.name],
         cwd=wheel.parent,
         capture_output=True,
         text=True,
@@ -113,19 +114,28 @@ def pick(driver: Any, wheel: Path) -> None:
     driver.find_element("css selector", "input.wheel-check-input").send_keys(str(wheel))
 
 
+DROP = (
+    "function drop(file) {"
+    "  const transfer = new DataTransfer();"
+    "  transfer.items.add(file);"
+    "  const zone = document.querySelector('.wheel-check-zone');"
+    "  for (const kind of ['dragover', 'drop']) {"
+    "    zone.dispatchEvent(new DragEvent(kind, {dataTransfer: transfer, bubbles: true,"
+    "      cancelable: true}));"
+    "  }"
+    "}"
+    "function file(name, data) {"
+    "  return new File([Uint8Array.from(atob(data), c => c.charCodeAt(0))], name);"
+    "}"
+)
+"""Script helpers: ``drop(file)`` drops a File on the drop zone as a drag from the desktop
+does; ``file(name, base64)`` makes one."""
+
+
 def drop(driver: Any, name: str, data: bytes) -> None:
     """Drop a file on the drop zone, as a drag from the desktop does."""
     driver.execute_script(
-        "const bytes = Uint8Array.from(atob(arguments[1]), c => c.charCodeAt(0));"
-        "const transfer = new DataTransfer();"
-        "transfer.items.add(new File([bytes], arguments[0]));"
-        "const zone = document.querySelector('.wheel-check-zone');"
-        "zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true,"
-        " cancelable: true}));"
-        "zone.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true,"
-        " cancelable: true}));",
-        name,
-        base64.b64encode(data).decode(),
+        DROP + "drop(file(arguments[0], arguments[1]));", name, base64.b64encode(data).decode()
     )
 
 
@@ -201,6 +211,23 @@ def test_once_loaded_it_works_offline(checker: tuple[Any, NetworkRecorder], site
     finally:
         recorder.set_offline(False)
     assert off_site(recorder, site_url) == []
+
+
+def test_a_file_named_like_an_option_or_markup_is_checked_as_a_file(
+    checker: tuple[Any, NetworkRecorder], tmp_path: Path
+) -> None:
+    """What the command line says of a file of that name; markup in the name stays text."""
+    driver, _ = checker
+    data = fixture_wheel("fail").read_bytes()
+    for name in ("--help", "-x.whl", "<img src=x onerror=window.pwned=1>.whl"):
+        (tmp_path / name).write_bytes(data)
+        drop(driver, name, data)
+        result = wait_for_result(driver)
+        assert (result["code"], result["output"]) == command_line(tmp_path / name), name
+        assert name in status(driver)
+    assert driver.execute_script("return document.querySelectorAll('#wheel-check img').length") == 0
+    assert driver.execute_script("return window.pwned") is None
+    assert severe_messages(driver) == []
 
 
 @pytest.mark.skipif(
