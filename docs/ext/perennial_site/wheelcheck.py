@@ -58,8 +58,10 @@ DEPENDENCIES = ("packaging", "pyelftools")
 CACHE = "_build/wheelcheck"
 """Downloaded wheels, kept between builds (``make clean`` removes them with _build)."""
 MAX_BYTES = 1_000_000_000
-"""The largest file the page checks. The worker reads the wheel in place, so memory does not
-grow with it; the limit keeps a check of the largest wheels on PyPI within TIME_LIMIT."""
+"""The largest file the page checks. The worker reads the wheel in place, a block at a time,
+so the wheel is never held whole in memory (the audit's own working memory remains: 200 MB
+for torch's 192 MB wheel); the limit keeps a check well within TIME_LIMIT on a slow machine
+(torch took 5-7 s on a loaded 2-core one)."""
 TIME_LIMIT = 300
 """Seconds after which a check still running is stopped (its worker ended)."""
 
