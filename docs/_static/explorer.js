@@ -1,7 +1,8 @@
 // The matrix explorer (docs/ext/perennial_site/explorer.py): reads the published results
 // files and the case index, and filters the cases by tool, audience, level and outcome.
 // It only sorts and filters: an outcome is a results file's status, and a fail or error that
-// carries the divergence file's reason is a known divergence.
+// carries the divergence file's reason is a known divergence. The filters live in the page's
+// address (see "The filters in the address" below), so a view can be reloaded and linked.
 "use strict";
 
 (function () {
@@ -12,6 +13,7 @@
     ["skip", "skip", "\u2013"],
   ];
   const PAGE = 50;
+  const TEXT_LIMIT = 100;
 
   function outcome(result) {
     if (!result) return null;
@@ -30,7 +32,8 @@
   }
 
   function checkbox(name, value, label, checked) {
-    const input = element("input", { type: "checkbox", name, value, checked });
+    // defaultChecked as well: a form reset (going Back to an address without filters) restores it
+    const input = element("input", { type: "checkbox", name, value, checked, defaultChecked: checked });
     return element("label", { className: "explorer-choice" }, input, " " + label);
   }
 
@@ -38,6 +41,54 @@
     const node = element("select", { name });
     for (const [value, text] of options) node.append(element("option", { value }, text));
     return element("label", { className: "explorer-select" }, label + " ", node);
+  }
+
+  // The filters in the address: ?audience=auditor&tool=pip&tool=uv&outcome=skip&text=select.
+  // Each parameter is named after its form field; a menu's value, or a box's, appears only
+  // when it differs from the page's default (every tool, every outcome but skip), and an empty
+  // value (tool=) means no box of that name is ticked. What is read is checked against the
+  // form's own choices: an unknown value is ignored, and nothing read is ever written into
+  // the page as markup (a menu's value, a box's state, the text box's value).
+  function boxes(form) {
+    const groups = new Map();
+    for (const box of form.querySelectorAll("input[type=checkbox]")) {
+      groups.set(box.name, [...(groups.get(box.name) || []), box]);
+    }
+    return groups;
+  }
+
+  function writeFilters(form, params) {
+    // other parameters (Sphinx's ?highlight= from a search) are kept
+    const menus = [...form.querySelectorAll("select")].map((menu) => menu.name);
+    for (const name of ["text", ...menus, ...boxes(form).keys()]) params.delete(name);
+    for (const menu of form.querySelectorAll("select")) {
+      const initial = [...menu.options].find((o) => o.defaultSelected) || menu.options[0];
+      if (menu.value !== initial.value) params.append(menu.name, menu.value);
+    }
+    const text = form.elements.text.value.trim();
+    if (text) params.append("text", text);
+    for (const [name, group] of boxes(form)) {
+      if (group.every((box) => box.checked === box.defaultChecked)) continue;
+      const ticked = group.filter((box) => box.checked);
+      if (ticked.length === 0) params.append(name, "");
+      for (const box of ticked) params.append(name, box.value);
+    }
+  }
+
+  function readFilters(form, params) {
+    form.reset();
+    for (const menu of form.querySelectorAll("select")) {
+      const value = params.get(menu.name);
+      if ([...menu.options].some((o) => o.value === value)) menu.value = value;
+    }
+    const text = params.get("text");
+    if (text !== null) form.elements.text.value = text.slice(0, TEXT_LIMIT);
+    for (const [name, group] of boxes(form)) {
+      const values = params.getAll(name);
+      const known = group.filter((box) => values.includes(box.value));
+      if (known.length === 0 && !(values.length > 0 && values.every((v) => v === ""))) continue;
+      for (const box of group) box.checked = known.includes(box);
+    }
   }
 
   async function load(root) {
@@ -69,7 +120,7 @@
           "label",
           { className: "explorer-select" },
           "Case ID contains ",
-          element("input", { type: "search", name: "text", size: 14 }),
+          element("input", { type: "search", name: "text", size: 14, maxLength: TEXT_LIMIT }),
         ),
         checkbox("disagreements", "on", "disagreements only", false),
       ),
@@ -154,17 +205,36 @@
           : `${Math.min(shown, total)} of ${total} matching cases shown (of ${cases.cases.length}).`;
       more.hidden = shown >= total;
     }
+    // A change of filters is a step in the history (Back undoes it), but typing in the text box
+    // is one step, however many letters: its later keystrokes replace the address they made.
+    let typing = false;
+    function remember(fromText) {
+      const url = new URL(window.location.href);
+      writeFilters(form, url.searchParams);
+      if (url.href === window.location.href) return;
+      if (fromText && typing) window.history.replaceState(null, "", url);
+      else window.history.pushState(null, "", url);
+      typing = fromText;
+    }
     // "change" as well: a menu or box set by a script (or an assistive tool) may fire no "input"
     for (const event of ["input", "change"]) {
-      form.addEventListener(event, () => {
+      form.addEventListener(event, (e) => {
         shown = PAGE;
         render();
+        remember(e.target === form.elements.text);
       });
     }
+    window.addEventListener("popstate", () => {
+      readFilters(form, new URLSearchParams(window.location.search));
+      typing = false;
+      shown = PAGE;
+      render();
+    });
     more.addEventListener("click", () => {
       shown += PAGE;
       render();
     });
+    readFilters(form, new URLSearchParams(window.location.search));
     render();
     root.dataset.ready = "true";
   }

@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -43,18 +44,24 @@ def by_css(driver: Any, selector: str) -> list[Any]:
     return list(driver.find_elements(By.CSS_SELECTOR, selector))
 
 
+def open_matrix(driver: Any, address: str) -> None:
+    """Load the matrix page at ``address`` and wait for its explorer."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(address)
+    WebDriverWait(driver, 30).until(
+        lambda d: d.execute_script(
+            "const root = document.getElementById('matrix-explorer');"
+            "return root && root.dataset.ready"
+        )
+    )
+
+
 @pytest.fixture
 def explorer(browser: Any, site_url: str) -> Iterator[Any]:
     """The matrix page with its explorer loaded."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
     severe_messages(browser)  # what earlier pages logged is not this page's
-    browser.get(f"{site_url}/{MATRIX}")
-    WebDriverWait(browser, 30).until(
-        lambda d: d.execute_script(
-            "return document.getElementById('matrix-explorer').dataset.ready"
-        )
-    )
+    open_matrix(browser, f"{site_url}/{MATRIX}")
     yield browser
     set_theme(browser, "light")
     browser.set_window_size(WIDE, HEIGHT)
@@ -167,6 +174,91 @@ def test_a_cell_opens_the_tools_answer_on_the_case_page(explorer: Any) -> None:
     reason = results("pip")[case_id]["divergence"]
     assert reason in row.find_element("css selector", "p.case-divergence").text
     screenshot(explorer, "case-known-divergence-1400-light")
+
+
+def filters(driver: Any) -> dict[str, list[str]]:
+    """The filters the address holds, parameter -> values."""
+    query = urlsplit(driver.current_url).query
+    return parse_qs(query, keep_blank_values=True)
+
+
+def ticked(driver: Any, name: str, *, all_boxes: bool = False) -> set[str]:
+    """The values of the boxes called ``name`` that are ticked (or of all of them)."""
+    boxes = by_css(driver, f"input[name={name}]")
+    return {b.get_attribute("value") for b in boxes if all_boxes or b.is_selected()}
+
+
+def test_an_address_with_filters_shows_that_view(browser: Any, site_url: str) -> None:
+    """A link to pip's disagreements shows what ticking those boxes by hand shows."""
+    severe_messages(browser)
+    open_matrix(browser, f"{site_url}/{MATRIX}?tool=pip&disagreements=on")
+    assert ticked(browser, "tool") == {"pip"} and ticked(browser, "disagreements") == {"on"}
+    wanted = {
+        case_id: [f"explorer-{expected_outcome(result)}"]
+        for case_id, result in results("pip").items()
+        if expected_outcome(result) in ("known", "unexplained")
+    }
+    assert shown_rows(browser) == wanted
+    # repeated and empty values: two tools; no outcome ticked, so no case
+    open_matrix(browser, f"{site_url}/{MATRIX}?tool=pip&tool=uv&outcome=")
+    assert ticked(browser, "tool") == {"pip", "uv"} and ticked(browser, "outcome") == set()
+    assert shown_rows(browser) == {}
+    assert severe_messages(browser) == []
+
+
+def test_a_change_of_filters_is_written_to_the_address_and_back_undoes_it(
+    explorer: Any,
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    assert filters(explorer) == {}
+    choose(explorer, audience="auditor")
+    assert filters(explorer) == {"audience": ["auditor"]}
+    choose(explorer, audience="auditor", tools={"pip"}, skip=True)
+    assert filters(explorer) == {
+        "audience": ["auditor"],
+        "outcome": ["pass", "known", "unexplained", "skip"],
+        "tool": ["pip"],
+    }
+    rows = shown_rows(explorer)
+    assert rows and all(cells == ["explorer-skip"] for cells in rows.values())
+    open_matrix(explorer, explorer.current_url)  # the view survives a reload
+    assert shown_rows(explorer) == rows
+    # typing is one step, however many letters
+    explorer.find_element(By.CSS_SELECTOR, "input[name=text]").send_keys("override")
+    assert filters(explorer)["text"] == ["override"]
+    explorer.back()
+    WebDriverWait(explorer, 10).until(lambda d: "text" not in filters(d))
+    assert explorer.find_element(By.CSS_SELECTOR, "input[name=text]").get_attribute("value") == ""
+    explorer.back()  # ticking skip, then pip alone, undone one at a time
+    WebDriverWait(explorer, 10).until(lambda d: "outcome" not in filters(d))
+    assert ticked(explorer, "outcome") == {"pass", "known", "unexplained"}
+    assert ticked(explorer, "tool") == {"pip"}
+    assert shown_rows(explorer) == {}  # pip's auditor cases are all skips
+    assert severe_messages(explorer) == []
+
+
+def test_a_hostile_address_is_ignored_and_stays_inert(browser: Any, site_url: str) -> None:
+    """Values the form does not offer are ignored; the free text lands in the text box as
+    text; nothing from the address becomes markup."""
+    severe_messages(browser)
+    hostile = "<img src=x onerror=window.pwned=1>"
+    query = urlencode(
+        [("audience", hostile), ("level", "'\"><script>window.pwned=2</script>"),
+         ("tool", hostile), ("outcome", "javascript:window.pwned=3"), ("text", hostile)]
+    )  # fmt: skip
+    open_matrix(browser, f"{site_url}/{MATRIX}?{query}")
+    root = by_css(browser, "#matrix-explorer")[0]
+    assert root.find_elements("css selector", "img, script") == []
+    assert browser.execute_script("return window.pwned") is None
+    assert by_css(browser, "select[name=audience]")[0].get_attribute("value") == ""
+    assert by_css(browser, "select[name=level]")[0].get_attribute("value") == ""
+    assert ticked(browser, "tool") == ticked(browser, "tool", all_boxes=True)
+    assert ticked(browser, "outcome") == {"pass", "known", "unexplained"}
+    assert by_css(browser, "input[name=text]")[0].get_attribute("value") == hostile
+    assert "No case matches" in by_css(browser, ".explorer-status")[0].text
+    assert severe_messages(browser) == []
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

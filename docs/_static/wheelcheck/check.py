@@ -1,7 +1,7 @@
 """Run by the site's wheel check inside Pyodide (docs/_static/wheelcheck/worker.mjs).
 
-``check(name)`` is ``perennial audit NAME`` as the command line runs it, in the folder the
-worker wrote the reader's wheel to: the same parser, the same audit, the same text and exit
+``check(name)`` is ``perennial audit -- NAME`` as the command line runs it, in the folder the
+worker mounted the reader's wheel in: the same parser, the same audit, the same text and exit
 code. Nothing here judges a wheel.
 """
 
@@ -19,10 +19,18 @@ from reference_impl.errors import EXIT_CODE_MEANINGS
 
 
 def check(name: str) -> str:
-    """The command's exit code, what it means, and what it printed, as JSON."""
+    """The command's exit code, what it means, and what it printed, as JSON.
+
+    ``--`` ends the options, so a file named like one (``--help``, ``-x.whl``) is audited as
+    a file; argparse's exit (SystemExit, which ``main`` lets through as the shell would see
+    it) still becomes an exit code, never an exception thrown into the page.
+    """
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["audit", name])
+        try:
+            code = main(["audit", "--", name])
+        except SystemExit as stop:
+            code = 0 if stop.code is None else stop.code if isinstance(stop.code, int) else 1
     meanings = {int(c): text for c, text in EXIT_CODE_MEANINGS.items()}
     return json.dumps(
         {

@@ -10,7 +10,9 @@ puts next to the HTML everything they load, so the page asks nothing of any othe
   runs (``pip download``, started when the build starts so it overlaps the reading);
 - ``_wheels/wheels.json``: the list the worker installs.
 
-``{wheel-check}`` renders the page's container with links to these (the script reads them).
+``{wheel-check}`` renders the page's container with links to these (the script reads them)
+and the check's limits, which the page states before the reader picks a file; the page gets
+the Content-Security-Policy of :mod:`perennial_site.csp`.
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ import tomllib
 import zipfile
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-from perennial_site import build
+from perennial_site import build, csp
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,34 @@ DEPENDENCIES = ("packaging", "pyelftools")
 """The reference implementation's runtime dependencies (pyproject.toml), both pure Python."""
 CACHE = "_build/wheelcheck"
 """Downloaded wheels, kept between builds (``make clean`` removes them with _build)."""
+MAX_BYTES = 1_000_000_000
+"""The largest file the page checks. The worker reads the wheel in place, a block at a time,
+so the wheel is never held whole in memory (the audit's own working memory remains: 200 MB
+for torch's 192 MB wheel); the limit keeps a check well within TIME_LIMIT on a slow machine
+(torch took 5-7 s on a loaded 2-core one)."""
+TIME_LIMIT = 300
+"""Seconds after which a check still running is stopped (its worker ended)."""
+
+
+class wheel_check(nodes.General, nodes.Element):
+    """The wheel check's container: an HTML ``<div>`` whose data attributes give the limits."""
+
+
+def _visit_wheel_check(translator: Any, node: wheel_check) -> None:
+    attributes = {"data-max-bytes": str(MAX_BYTES), "data-limit-seconds": str(TIME_LIMIT)}
+    translator.body.append(translator.starttag(node, "div", **attributes))
+
+
+def _depart_wheel_check(translator: Any, node: wheel_check) -> None:
+    translator.body.append("</div>\n")
+
+
+def limits_text() -> str:
+    """The limits as the page states them."""
+    return (
+        f"A wheel of up to {MAX_BYTES / 1e9:g} GB is checked, and a check still running after "
+        f"{TIME_LIMIT // 60} minutes is stopped."
+    )
 
 
 def _runtime_dir(app: Sphinx) -> Path | None:
@@ -176,7 +207,7 @@ class WheelCheckDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         page = self.env.docname
-        root = nodes.container(ids=["wheel-check"], classes=["wheel-check"])
+        root = wheel_check(ids=["wheel-check"], classes=["wheel-check"])
         root += build.para(
             "The wheel check needs JavaScript and WebAssembly. It loads ",
             build.external(build.site_url(page, f"{PYODIDE}/"), "Pyodide"),
@@ -189,13 +220,27 @@ class WheelCheckDirective(SphinxDirective):
             ".",
             classes=["wheel-check-sources"],
         )
+        root += build.para(limits_text(), classes=["wheel-check-limits"])
         self.env.metadata[page][FLAG] = True
         return [root]
 
 
+def set_policy(app: Sphinx, exception: BaseException | None) -> None:
+    """Put the Content-Security-Policy into the page that holds the wheel check."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for docname, page_metadata in app.env.metadata.items():
+        if page_metadata.get(FLAG):
+            page = Path(app.builder.get_outfilename(docname))
+            if page.is_file():
+                csp.apply(page)
+
+
 def setup(app: Sphinx) -> None:
     app.add_config_value("perennial_pyodide_dir", "", "html", types=[str])
+    app.add_node(wheel_check, html=(_visit_wheel_check, _depart_wheel_check))
     app.add_directive("wheel-check", WheelCheckDirective)
+    app.connect("build-finished", set_policy)
     app.connect("builder-inited", _start)
     build.page_script(app, FLAG, SCRIPT)
     app.connect("build-finished", publish)
