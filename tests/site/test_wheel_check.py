@@ -398,8 +398,6 @@ def test_a_wheel_of_large_members_gets_what_the_command_line_says(
         assert sum(i.file_size >= PARALLEL_BYTES for i in archive.infolist()) >= 2
     pick(driver, wheel)
     result = wait_for_result(driver)
-    if "can't start new thread" in result["output"]:
-        pytest.xfail("reference_impl.audit_read starts threads, which Pyodide lacks (reported)")
     assert (result["code"], result["output"]) == command_line(wheel)
 
 
