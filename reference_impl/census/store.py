@@ -8,13 +8,20 @@ first. Merging writes each table to a temporary name and renames it over the old
 files table first), then removes the parts. Rows of a wheel found in a part replace the
 rows of the same wheel in the main tables, so a merge interrupted anywhere gives the same
 result when it runs again.
+
+**Test hook.** ``PERENNIAL_CENSUS_KILL=POINT[@N]`` makes the process kill itself with SIGKILL
+the N-th time (default: the first) it reaches POINT, so a test can prove that a census killed
+anywhere resumes exactly. The points are ``TABLE:writing`` (the table's temporary file is
+half written) and ``TABLE:renamed`` (it has just been renamed into place), TABLE being
+``part.files``, ``part.wheels``, ``merge.files`` or ``merge.wheels``, and ``merge.cleanup``
+(a part has just been removed). Unset, it does nothing.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +35,9 @@ from reference_impl.errors import PerennialError
 FORMAT = "perennial-census"
 VERSION = 1
 METADATA_KEY = b"perennial.census"
+KILL_HOOK = "PERENNIAL_CENSUS_KILL"
 _BATCH = 2048
+_reached_times: dict[str, int] = {}
 
 
 class CensusFileError(PerennialError):
@@ -228,9 +237,11 @@ class PartWriter:
         wheels_path, files_path = self.paths.part(self.next_part)
         wheel_schema, file_schema = self.schemas
         files = [f for rows in self.buffer for f in rows.files]
-        _write_whole(files_path, [pa.Table.from_pylist(files, schema=file_schema)], file_schema)
+        files_table = pa.Table.from_pylist(files, schema=file_schema)
+        _write_whole(files_path, [files_table], file_schema, "part.files")
         wheels = [rows.wheel for rows in self.buffer]
-        _write_whole(wheels_path, [pa.Table.from_pylist(wheels, schema=wheel_schema)], wheel_schema)
+        wheels_table = pa.Table.from_pylist(wheels, schema=wheel_schema)
+        _write_whole(wheels_path, [wheels_table], wheel_schema, "part.wheels")
         self.buffer.clear()
         self.next_part += 1
 
@@ -242,9 +253,14 @@ def merge(paths: Paths, policy_digest: str) -> None:
         return
     wheel_schema, file_schema = schemas(policy_digest)
     live = _live_sources(paths)
-    _write_whole(paths.files, (b for _, source in live for b in source.files()), file_schema)
-    _write_whole(paths.wheels, (b for _, source in live for b in source.wheels()), wheel_schema)
-    shutil.rmtree(paths.parts)
+    file_batches = (b for _, source in live for b in source.files())
+    _write_whole(paths.files, file_batches, file_schema, "merge.files")
+    wheel_batches = (b for _, source in live for b in source.wheels())
+    _write_whole(paths.wheels, wheel_batches, wheel_schema, "merge.wheels")
+    for part in paths.parts.iterdir():
+        part.unlink()
+        _reached("merge.cleanup")
+    paths.parts.rmdir()
 
 
 def read_census(
@@ -417,9 +433,9 @@ def _filtered(batch: Any, dropped: Any, kept: Any) -> Any:
     return batch.filter(mask)
 
 
-def _write_whole(path: Path, tables: Any, schema: Any) -> None:
+def _write_whole(path: Path, tables: Any, schema: Any, point: str) -> None:
     """Write record batches or tables to ``path`` all or nothing: a temporary file renamed
-    into place once complete."""
+    into place once complete. ``point`` names it for the test hook."""
     import pyarrow.parquet as pq
 
     temporary = path.with_name(path.name + ".tmp")
@@ -428,6 +444,22 @@ def _write_whole(path: Path, tables: Any, schema: Any) -> None:
             for table in tables:
                 if table.num_rows:
                     writer.write(table)
+                    _reached(f"{point}:writing")
         os.replace(temporary, path)
+        _reached(f"{point}:renamed")
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _reached(point: str) -> None:
+    """The test hook (see the module docstring): SIGKILL this process if it is asked to die
+    at ``point`` and this is the time."""
+    wanted = os.environ.get(KILL_HOOK)
+    if not wanted:
+        return
+    name, _, nth = wanted.partition("@")
+    if name != point:
+        return
+    _reached_times[point] = _reached_times.get(point, 0) + 1
+    if _reached_times[point] == (int(nth) if nth.isdigit() else 1):
+        os.kill(os.getpid(), signal.SIGKILL)
