@@ -5,7 +5,8 @@ the functions that need it (it comes with the ``census`` extra).
 
 A part is complete once its wheels table exists: its files table is renamed into place
 first. Merging writes each table to a temporary name and renames it over the old one (the
-files table first), then removes the parts. Rows of a wheel found in a part replace the
+files table first), then renames the parts folder to ``NAME.parquet.parts.merged`` and
+removes it (or what is left of it, at the next merge). Rows of a wheel found in a part replace the
 rows of the same wheel in the main tables, so a merge interrupted anywhere gives the same
 result when it runs again.
 
@@ -248,19 +249,29 @@ class PartWriter:
 
 def merge(paths: Paths, policy_digest: str) -> None:
     """Fold the parts into the two main tables (see the module docstring)."""
-    parts = paths.complete_parts()
-    if not parts:
+    retired = paths.parts.with_name(paths.parts.name + ".merged")
+    _remove(retired)  # left by a merge killed while removing its parts
+    if not paths.parts.is_dir():
         return
-    wheel_schema, file_schema = schemas(policy_digest)
-    live = _live_sources(paths)
-    file_batches = (b for _, source in live for b in source.files())
-    _write_whole(paths.files, file_batches, file_schema, "merge.files")
-    wheel_batches = (b for _, source in live for b in source.wheels())
-    _write_whole(paths.wheels, wheel_batches, wheel_schema, "merge.wheels")
-    for part in paths.parts.iterdir():
+    if paths.complete_parts():
+        wheel_schema, file_schema = schemas(policy_digest)
+        live = _live_sources(paths)
+        file_batches = (b for _, source in live for b in source.files())
+        _write_whole(paths.files, file_batches, file_schema, "merge.files")
+        wheel_batches = (b for _, source in live for b in source.wheels())
+        _write_whole(paths.wheels, wheel_batches, wheel_schema, "merge.wheels")
+    os.replace(paths.parts, retired)  # every part leaves at once: none is ever half removed
+    _remove(retired)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder of parts, if it exists."""
+    if not folder.is_dir():
+        return
+    for part in folder.iterdir():
         part.unlink()
         _reached("merge.cleanup")
-    paths.parts.rmdir()
+    folder.rmdir()
 
 
 def read_census(
