@@ -7,9 +7,10 @@ need it (it comes with the ``census`` extra).
 A part is complete once its wheels table exists: its files table is renamed into place
 first. Merging writes each table to a temporary name and renames it over the old one (the
 files table first), then renames the parts folder to ``NAME.parquet.parts.merged`` and
-removes it (or what is left of it, at the next merge). Rows of a wheel found in a part
-replace the rows of the same wheel in the main tables, so a merge interrupted anywhere gives
-the same result when it runs again.
+removes it (or what is left of it, at the next merge). Each table is flushed to disk before
+its rename, and its folder after, so not even a power cut leaves half a table under a final
+name. Rows of a wheel found in a part replace the rows of the same wheel in the main tables,
+so a merge interrupted anywhere gives the same result when it runs again.
 
 Read back, each pair of tables must agree: every wheel once in its wheels table, and as
 many rows in step in its files table as its ``elf_files`` column counts; all tables of a
@@ -130,7 +131,9 @@ class PartWriter:
             return
         import pyarrow as pa
 
-        self.paths.parts.mkdir(parents=True, exist_ok=True)
+        if not self.paths.parts.is_dir():
+            self.paths.parts.mkdir(parents=True)
+            _sync_folder(self.paths.parts.parent)
         wheels_path, files_path = self.paths.part(self.next_part)
         wheel_schema, file_schema = self.schemas
         files = [f for rows in self.buffer for f in rows.files]
@@ -160,6 +163,7 @@ def merge(paths: Paths, policy_digest: str) -> None:
         wheel_batches = (b for source in live for b in source.wheels())
         _write_whole(paths.wheels, wheel_batches, wheel_schema, "merge.wheels")
     os.replace(paths.parts, retired)  # every part leaves at once: none is ever half removed
+    _sync_folder(paths.parts.parent)
     _remove(retired)
 
 
@@ -386,8 +390,8 @@ def _filtered(batch: Any, dropped: Any, kept: Any) -> Any:
 
 
 def _write_whole(path: Path, tables: Any, schema: Any, point: str) -> None:
-    """Write record batches or tables to ``path`` all or nothing: a temporary file renamed
-    into place once complete. ``point`` names it for the test hook."""
+    """Write record batches or tables to ``path`` all or nothing: a temporary file, flushed
+    to disk and renamed into place once complete. ``point`` names it for the test hook."""
     import pyarrow.parquet as pq
 
     temporary = path.with_name(path.name + ".tmp")
@@ -397,7 +401,9 @@ def _write_whole(path: Path, tables: Any, schema: Any, point: str) -> None:
                 for row_group in _row_groups(table):
                     writer.write(row_group)
                     _reached(f"{point}:writing")
+        _sync(temporary)
         os.replace(temporary, path)
+        _sync_folder(path.parent)
         _reached(f"{point}:renamed")
     finally:
         temporary.unlink(missing_ok=True)
@@ -415,6 +421,20 @@ def _row_groups(table: Any) -> Iterator[Any]:
                 pieces += [piece.slice(half), piece.slice(0, half)]
             else:
                 yield piece
+
+
+def _sync(path: Path) -> None:
+    """Flush a written file to disk, so a rename never publishes a file the disk lacks."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk, so a rename or a new file in it survives a crash."""
+    _sync(folder)
 
 
 def _reached(point: str) -> None:
