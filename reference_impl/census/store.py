@@ -46,7 +46,7 @@ from reference_impl.census.table import (
     schemas,
 )
 from reference_impl.display import quoted
-from reference_impl.errors import PerennialError
+from reference_impl.errors import PerennialError, os_cause
 
 KILL_HOOK = "PERENNIAL_CENSUS_KILL"
 _PART = re.compile(r"([0-9]{6})\.wheels\.parquet")
@@ -118,6 +118,12 @@ class PartWriter:
         self.buffer: list[CensusRows] = []
         done = paths.complete_parts()
         self.next_part = int(done[-1][0].name.split(".")[0]) + 1 if done else 0
+        if not paths.parts.is_dir():  # now, so an output that cannot be written fails first
+            try:
+                paths.parts.mkdir(parents=True)
+                _sync_folder(paths.parts.parent)
+            except OSError as error:
+                raise PerennialError(str(paths.parts), _unwritable(error)) from None
 
     def add(self, rows: CensusRows) -> None:
         """Keep one wheel's rows; write a part when ``every`` wheels are waiting."""
@@ -131,9 +137,6 @@ class PartWriter:
             return
         import pyarrow as pa
 
-        if not self.paths.parts.is_dir():
-            self.paths.parts.mkdir(parents=True)
-            _sync_folder(self.paths.parts.parent)
         wheels_path, files_path = self.paths.part(self.next_part)
         wheel_schema, file_schema = self.schemas
         files = [f for rows in self.buffer for f in rows.files]
@@ -405,8 +408,14 @@ def _write_whole(path: Path, tables: Any, schema: Any, point: str) -> None:
         os.replace(temporary, path)
         _sync_folder(path.parent)
         _reached(f"{point}:renamed")
+    except OSError as error:  # a full disk, a folder gone; pyarrow's write errors included
+        raise PerennialError(str(path), _unwritable(error)) from None
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _unwritable(error: OSError) -> str:
+    return f"cannot be written ({os_cause(error)})"
 
 
 def _row_groups(table: Any) -> Iterator[Any]:
