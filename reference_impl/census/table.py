@@ -12,6 +12,7 @@ is imported inside the functions that use it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator, Sequence
@@ -162,46 +163,64 @@ KINDS = ("wheels", "files")
 
 @dataclass(frozen=True)
 class Table:
-    """A census table whose metadata, schema and pages were checked; read it with
-    :meth:`batches`, through the file that was checked."""
+    """A census table whose metadata, schema and pages were checked. It holds no open file
+    (a census may have thousands of parts): :meth:`batches` opens it again."""
 
     path: Path
     kind: str
     metadata: dict[str, Any]
-    file: Any
-    """The ``pyarrow.parquet.ParquetFile``."""
+    identity: tuple[int, ...]
+    """Device, inode, size and modification time of the file checked."""
 
     def batches(self, columns: Sequence[str] | None = None) -> Iterator[Any]:
-        """Its rows, :data:`BATCH` at a time, only ``columns`` read (None: all)."""
+        """Its rows, :data:`BATCH` at a time, only ``columns`` read (None: all), from the
+        very file that was checked."""
         import pyarrow as pa
 
-        try:
-            yield from self.file.iter_batches(batch_size=BATCH, columns=columns)
-        except (OSError, ValueError, pa.ArrowException) as error:
-            raise CensusFileError(str(self.path), f"damaged ({_said(error)})") from None
+        with _opened(self.path, self.kind) as (file, _, identity):
+            if identity != self.identity:
+                raise CensusFileError(str(self.path), "replaced while the census was read")
+            try:
+                yield from file.iter_batches(batch_size=BATCH, columns=columns)
+            except (OSError, ValueError, pa.ArrowException) as error:
+                raise CensusFileError(str(self.path), f"damaged ({_said(error)})") from None
 
 
 _checked: dict[tuple[int, ...], dict[str, Any]] = {}
-"""The metadata of tables already checked, by device, inode, size and mtime: a census read
-several times in one command is checked once."""
+"""The metadata of tables already checked, by :attr:`Table.identity`: a census read several
+times in one command is checked once."""
 
 
 def open_table(path: Path, kind: str) -> Table:
     """The census table ``path`` of ``kind`` (wheels or files), checked (see the module
     docstring); CensusFileError naming the file and the problem otherwise."""
+    with _opened(path, kind) as (_, metadata, identity):
+        return Table(path, kind, metadata, identity)
+
+
+@contextlib.contextmanager
+def _opened(path: Path, kind: str) -> Iterator[tuple[Any, dict[str, Any], tuple[int, ...]]]:
+    """The table's ``ParquetFile``, checked metadata and identity, its file closed after."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         source = pa.OSFile(str(path))
-        file = pq.ParquetFile(source, page_checksum_verification=True)
     except (OSError, ValueError, pa.ArrowException) as error:
-        raise CensusFileError(str(path), f"not a readable Parquet file ({_said(error)})") from None
-    status = os.fstat(source.fileno())
-    key = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
-    if key not in _checked:
-        _checked[key] = _checked_metadata(path, kind, file, source)
-    return Table(path, kind, _checked[key], file)
+        raise CensusFileError(str(path), f"cannot be read ({_said(error)})") from None
+    try:
+        try:
+            file = pq.ParquetFile(source, page_checksum_verification=True)
+        except (OSError, ValueError, pa.ArrowException) as error:
+            problem = f"not a readable Parquet file ({_said(error)})"
+            raise CensusFileError(str(path), problem) from None
+        status = os.fstat(source.fileno())
+        identity = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+        if identity not in _checked:
+            _checked[identity] = _checked_metadata(path, kind, file, source)
+        yield file, _checked[identity], identity
+    finally:
+        source.close()
 
 
 def _checked_metadata(path: Path, kind: str, file: Any, source: Any) -> dict[str, Any]:
