@@ -115,21 +115,26 @@ class _Reader:
             head = self.byte()
             size = head >> 4 if head >> 4 != 15 else self.varint()
             for _ in range(size):
-                if head & 0x0F in (_TRUE, _FALSE):
-                    self.skip_bytes(1)  # a boolean element is a byte of its own
-                else:
-                    self.skip(head & 0x0F, depth + 1)
+                self.skip_element(head & 0x0F, depth + 1)
         elif kind == _MAP:
             size = self.varint()
             if size:
                 types = self.byte()
                 for _ in range(size):
-                    self.skip(types >> 4, depth + 1)
-                    self.skip(types & 0x0F, depth + 1)
+                    self.skip_element(types >> 4, depth + 1)
+                    self.skip_element(types & 0x0F, depth + 1)
         elif kind == _STRUCT:
             self.struct(lambda _field, kind: self.skip(kind, depth + 1))
         else:
             raise PageError(f"a page header holds an unknown Thrift type {kind}")
+
+    def skip_element(self, kind: int, depth: int) -> None:
+        """Skip one element of a list, set or map: a boolean there is a byte of its own, so
+        every element reads at least one byte and a huge declared size soon runs out."""
+        if kind in (_TRUE, _FALSE):
+            self.skip_bytes(1)
+        else:
+            self.skip(kind, depth)
 
     def struct(self, field: Callable[[int, int], None]) -> None:
         """Call ``field(id, type)`` for each field of a struct, which reads or skips it."""
