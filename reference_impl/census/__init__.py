@@ -6,14 +6,17 @@ Each wheel is audited by :func:`reference_impl.audit.audit_wheel`, the function
 proposed policy is judged over the whole census later without reading a wheel again
 (``perennial policy review --census``).
 
-Dask and pyarrow come with the optional ``census`` extra. Only :mod:`.store` and :mod:`.run`
-use them, and import them inside functions: importing this package, or any command but
-``census``, never loads them.
+Dask and pyarrow come with the optional ``census`` extra. Only :mod:`.store`, :mod:`.table`
+and :mod:`.run` use them, and import them inside functions: importing this package, or any
+command but ``census``, never loads them.
 
 **Output.** ``--out NAME.parquet`` names two Parquet files: ``NAME.parquet``, one row per
 wheel, and ``NAME.files.parquet``, one row per ELF file. Both carry the key-value metadata
-``perennial.census`` (format, version, the policy digest, the perennial version). The rows of
-a wheel's files follow the order of the wheels, so both tables are read in step.
+``perennial.census`` (format, version 2, the policy digest, the perennial version). The rows
+of a wheel's files follow the order of the wheels, so both tables are read in step. A census
+file is input like any other: one cut short, of another version or schema, damaged (every
+page has a checksum), out of step, mixing policy data, or whose row groups exceed fixed
+limits is refused in one line with exit code 3 (:mod:`.table`, :mod:`.store`).
 
 Wheels table, one row per wheel (bad ones too):
 
@@ -36,6 +39,7 @@ Wheels table, one row per wheel (bad ones too):
 | `blockers` | list of {tag, clause, subject, file}: what keeps each unearned claim unearned |
 | `error` | the one-line problem of an error row (null otherwise) |
 | `exit_code` | that problem's exit code (3 bad input, 70 internal), null otherwise |
+| `elf_files` | how many rows of the files table belong to it |
 
 Files table, one row per ELF file: ``wheel`` (the key), then the fields of a file object of
 ``reference_impl/schemas/audit-facts-v1.json`` (``path`` inside the wheel, ``elf`` {bits,

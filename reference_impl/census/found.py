@@ -24,8 +24,10 @@ class Found:
 
 
 def find_wheels(folders: Iterable[Path], missing: list[str]) -> Iterator[Found]:
-    """Every ``*.whl`` file under ``folders``, each folder in sorted order; a folder that is
-    not a directory is appended to ``missing`` and skipped."""
+    """Every ``*.whl`` file under ``folders``, each folder in sorted order, each path once
+    (given folders may overlap); a folder that is not a directory is appended to
+    ``missing`` and skipped."""
+    seen: set[str] = set()
     for folder in folders:
         if not folder.is_dir():
             missing.append(str(folder))
@@ -35,5 +37,7 @@ def find_wheels(folders: Iterable[Path], missing: list[str]) -> Iterator[Found]:
                 status = path.stat()
             except OSError:
                 continue  # vanished or unreadable while listing: the next census sees it
-            if stat.S_ISREG(status.st_mode):
-                yield Found(os.path.abspath(path), status.st_size, status.st_mtime_ns)
+            absolute = os.path.abspath(path)
+            if stat.S_ISREG(status.st_mode) and absolute not in seen:
+                seen.add(absolute)
+                yield Found(absolute, status.st_size, status.st_mtime_ns)

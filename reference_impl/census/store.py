@@ -1,38 +1,56 @@
 """The census on disk: two Parquet tables, saved in parts while it runs, merged at the end.
 
-Layout and columns are documented in :mod:`reference_impl.census`. pyarrow is imported inside
-the functions that need it (it comes with the ``census`` extra).
+Layout and columns are documented in :mod:`reference_impl.census`; what a table holds and
+how it is checked when read, in :mod:`.table`. pyarrow is imported inside the functions that
+need it (it comes with the ``census`` extra).
 
 A part is complete once its wheels table exists: its files table is renamed into place
 first. Merging writes each table to a temporary name and renames it over the old one (the
-files table first), then removes the parts. Rows of a wheel found in a part replace the
-rows of the same wheel in the main tables, so a merge interrupted anywhere gives the same
-result when it runs again.
+files table first), then renames the parts folder to ``NAME.parquet.parts.merged`` and
+removes it (or what is left of it, at the next merge). Each table is flushed to disk before
+its rename, and its folder after, so not even a power cut leaves half a table under a final
+name. Rows of a wheel found in a part replace the rows of the same wheel in the main tables,
+so a merge interrupted anywhere gives the same result when it runs again.
+
+Read back, each pair of tables must agree: every wheel once in its wheels table, and as
+many rows in step in its files table as its ``elf_files`` column counts; all tables of a
+census must be made under the same policy data.
+
+**Test hook.** ``PERENNIAL_CENSUS_KILL=POINT[@N]`` makes the process kill itself with SIGKILL
+the N-th time (default: the first) it reaches POINT, so a test can prove that a census killed
+anywhere resumes exactly. The points are ``TABLE:writing`` (the table's temporary file is
+half written) and ``TABLE:renamed`` (it has just been renamed into place), TABLE being
+``part.files``, ``part.wheels``, ``merge.files`` or ``merge.wheels``, and ``merge.cleanup``
+(a part has just been removed). Unset, it does nothing.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
+import re
+import signal
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from reference_impl import __version__
 from reference_impl.census.rows import CensusRows
 from reference_impl.census.scope import Scope
-from reference_impl.errors import PerennialError
+from reference_impl.census.table import (
+    BATCH,
+    WRITE_BYTES,
+    WRITER_OPTIONS,
+    CensusFileError,
+    Table,
+    open_table,
+    schemas,
+)
+from reference_impl.display import quoted
+from reference_impl.errors import PerennialError, os_cause
 
-FORMAT = "perennial-census"
-VERSION = 1
-METADATA_KEY = b"perennial.census"
-_BATCH = 2048
-
-
-class CensusFileError(PerennialError):
-    """A census output that is not one, is damaged, or was made under other policy data."""
+KILL_HOOK = "PERENNIAL_CENSUS_KILL"
+_PART = re.compile(r"([0-9]{6})\.wheels\.parquet")
+_reached_times: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -58,13 +76,12 @@ class Paths:
         )
 
     def complete_parts(self) -> list[tuple[Path, Path]]:
-        """The parts whose wheels table exists, in the order they were written."""
+        """The parts whose wheels table exists, in the order they were written (other
+        files in the folder are no parts)."""
         if not self.parts.is_dir():
             return []
         numbers = sorted(
-            int(p.name.split(".")[0])
-            for p in self.parts.glob("*.wheels.parquet")
-            if p.name.split(".")[0].isdigit()
+            int(match[1]) for p in self.parts.iterdir() if (match := _PART.fullmatch(p.name))
         )
         return [self.part(n) for n in numbers]
 
@@ -74,130 +91,20 @@ class Paths:
         return main + self.complete_parts()
 
 
-def schemas(policy_digest: str) -> tuple[Any, Any]:
-    """The wheels and files table schemas, with the census metadata."""
-    import pyarrow as pa
-
-    text, boolean, i64 = pa.string(), pa.bool_(), pa.int64()
-    texts = pa.list_(text)
-    metadata = {
-        METADATA_KEY: json.dumps(
-            {
-                "format": FORMAT,
-                "version": VERSION,
-                "policies": policy_digest,
-                "perennial": __version__,
-            }
-        ).encode()
-    }
-    claim = pa.struct(
-        [("tag", text), ("source", text), ("manylinux_tag", text), ("earned", boolean)]
-    )
-    blocker = pa.struct([("tag", text), ("clause", text), ("subject", text), ("file", text)])
-    wheels = pa.schema(
-        [
-            pa.field("wheel", text, nullable=False),
-            pa.field("size", i64, nullable=False),
-            pa.field("mtime_ns", i64, nullable=False),
-            ("filename", text),
-            ("dist_info", text),
-            ("filename_tags", texts),
-            ("wheel_tags", texts),
-            ("symbol_vocabulary", texts),
-            ("verdict", text),
-            ("architecture", text),
-            ("earliest_tag", text),
-            ("minimal_glibc", text),
-            ("best_baseline", text),
-            ("claims", pa.list_(claim)),
-            ("blockers", pa.list_(blocker)),
-            ("error", text),
-            ("exit_code", pa.int16()),
-        ],
-        metadata=metadata,
-    )
-    elf = pa.struct(
-        [
-            ("bits", i64),
-            ("endianness", text),
-            ("machine", text),
-            ("flags", i64),
-            ("type", text),
-            ("interpreter", boolean),
-        ]
-    )
-    library = pa.struct([("name", text), ("bundled_at", text), ("via", text), ("elsewhere", texts)])
-    need = pa.struct([("library", text), ("version", text), ("symbol", text), ("weak", boolean)])
-    undefined = pa.struct([("name", text), ("version", text), ("weak", boolean)])
-    files = pa.schema(
-        [
-            pa.field("wheel", text, nullable=False),
-            ("path", text),
-            ("elf", elf),
-            ("soname", text),
-            ("rpath", texts),
-            ("runpath", texts),
-            ("libraries", pa.list_(library)),
-            ("needed_versions", pa.list_(need)),
-            ("undefined", pa.list_(undefined)),
-            ("isa_needed", i64),
-            ("executable_stack", boolean),
-            ("architecture", text),
-            ("needs_glibc", text),
-            ("minimal_glibc", text),
-            ("forced_by", text),
-        ],
-        metadata=metadata,
-    )
-    return wheels, files
-
-
-def census_metadata(path: Path) -> dict[str, Any]:
-    """The ``perennial.census`` metadata of a census table; CensusFileError if it has none."""
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.read_schema(path)
-    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
-        raise CensusFileError(str(path), f"not a readable Parquet file ({error})") from None
-    raw = (schema.metadata or {}).get(METADATA_KEY)
-    try:
-        metadata = json.loads(raw) if raw else None
-    except ValueError:
-        metadata = None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        raise CensusFileError(str(path), "not a perennial census table")
-    if metadata.get("version") != VERSION:
-        raise CensusFileError(
-            str(path), f"census version {metadata.get('version')!r}, not {VERSION}"
-        )
-    return metadata
-
-
 def check_census(paths: Paths, policy_digest: str | None) -> None:
-    """Refuse an output that is not a census, or (given a digest) one made under other
-    policy data."""
-    for wheels, files in paths.tables():
-        for table in (wheels, files):
-            made_with = census_metadata(table).get("policies")
-            if policy_digest is not None and made_with != policy_digest:
-                raise CensusFileError(
-                    str(table),
-                    f"made under other policy data (digest {str(made_with)[:12]}, now "
-                    f"{policy_digest[:12]}): finish it with that data, or start a new --out",
-                )
+    """Refuse a census whose tables are not census tables, disagree, or were made under
+    different policy data (under other data than ``policy_digest``, when given)."""
+    _live_sources(paths, policy_digest)
 
 
 def recorded(paths: Paths) -> dict[str, tuple[int, int]]:
     """Each recorded wheel's (size, mtime_ns), the latest part winning."""
-    import pyarrow.parquet as pq
-
     found: dict[str, tuple[int, int]] = {}
-    for wheels, _ in paths.tables():
-        table = pq.read_table(wheels, columns=["wheel", "size", "mtime_ns"])
-        columns = [table.column(name).to_pylist() for name in ("wheel", "size", "mtime_ns")]
-        for wheel, size, mtime in zip(*columns, strict=True):
-            found[wheel] = (size, mtime)
+    for source in _live_sources(paths, None):
+        for batch in source.wheels(["wheel", "size", "mtime_ns"]):
+            columns = [batch.column(i).to_pylist() for i in range(3)]
+            for wheel, size, mtime in zip(*columns, strict=True):
+                found[wheel] = (size, mtime)
     return found
 
 
@@ -211,6 +118,12 @@ class PartWriter:
         self.buffer: list[CensusRows] = []
         done = paths.complete_parts()
         self.next_part = int(done[-1][0].name.split(".")[0]) + 1 if done else 0
+        if not paths.parts.is_dir():  # now, so an output that cannot be written fails first
+            try:
+                paths.parts.mkdir(parents=True)
+                _sync_folder(paths.parts.parent)
+            except OSError as error:
+                raise PerennialError(str(paths.parts), _unwritable(error)) from None
 
     def add(self, rows: CensusRows) -> None:
         """Keep one wheel's rows; write a part when ``every`` wheels are waiting."""
@@ -224,27 +137,47 @@ class PartWriter:
             return
         import pyarrow as pa
 
-        self.paths.parts.mkdir(parents=True, exist_ok=True)
         wheels_path, files_path = self.paths.part(self.next_part)
         wheel_schema, file_schema = self.schemas
         files = [f for rows in self.buffer for f in rows.files]
-        _write_whole(files_path, [pa.Table.from_pylist(files, schema=file_schema)], file_schema)
-        wheels = [rows.wheel for rows in self.buffer]
-        _write_whole(wheels_path, [pa.Table.from_pylist(wheels, schema=wheel_schema)], wheel_schema)
+        files_table = pa.Table.from_pylist(files, schema=file_schema)
+        _write_whole(files_path, [files_table], file_schema, "part.files")
+        wheels = [{**rows.wheel, "elf_files": len(rows.files)} for rows in self.buffer]
+        wheels_table = pa.Table.from_pylist(wheels, schema=wheel_schema)
+        _write_whole(wheels_path, [wheels_table], wheel_schema, "part.wheels")
         self.buffer.clear()
         self.next_part += 1
 
 
 def merge(paths: Paths, policy_digest: str) -> None:
     """Fold the parts into the two main tables (see the module docstring)."""
-    parts = paths.complete_parts()
-    if not parts:
+    retired = paths.parts.with_name(paths.parts.name + ".merged")
+    _remove(retired)  # left by a merge killed while removing its parts
+    if not paths.parts.is_dir():
         return
-    wheel_schema, file_schema = schemas(policy_digest)
-    live = _live_sources(paths)
-    _write_whole(paths.files, (b for _, source in live for b in source.files()), file_schema)
-    _write_whole(paths.wheels, (b for _, source in live for b in source.wheels()), wheel_schema)
-    shutil.rmtree(paths.parts)
+    if paths.complete_parts():
+        wheel_schema, file_schema = schemas(policy_digest)
+        live = _live_sources(paths, policy_digest)
+        for source in live:  # out of step tables are refused, not merged
+            for _ in source.pairs(None, keys_only=True):
+                pass
+        file_batches = (b for source in live for b in source.files(None))
+        _write_whole(paths.files, file_batches, file_schema, "merge.files")
+        wheel_batches = (b for source in live for b in source.wheels())
+        _write_whole(paths.wheels, wheel_batches, wheel_schema, "merge.wheels")
+    os.replace(paths.parts, retired)  # every part leaves at once: none is ever half removed
+    _sync_folder(paths.parts.parent)
+    _remove(retired)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder of parts, if it exists."""
+    if not folder.is_dir():
+        return
+    for part in folder.iterdir():
+        part.unlink()
+        _reached("merge.cleanup")
+    folder.rmdir()
 
 
 def read_census(
@@ -253,23 +186,9 @@ def read_census(
     """Every wheel row with its file rows, main tables then parts, a replaced wheel's old
     rows left out; memory stays one batch of each table. Given ``only``, the file rows of
     other wheels are not read (they come with no file rows). CensusFileError if the two
-    tables do not match."""
-    wanted = None if only is None else _value_set(only)
-    for table, source in _live_sources(paths):
-        file_rows = (
-            row for batch in source.files() for row in _filtered(batch, None, wanted).to_pylist()
-        )
-        pending: dict[str, Any] | None = next(file_rows, None)
-        for batch in source.wheels():
-            for wheel in batch.to_pylist():
-                files = []
-                while pending is not None and pending["wheel"] == wheel["wheel"]:
-                    files.append(pending)
-                    pending = next(file_rows, None)
-                yield wheel, files
-        if pending is not None:
-            problem = f"file rows of {pending['wheel']!r} are out of step with the wheels table"
-            raise CensusFileError(str(table), problem)
+    tables are out of step."""
+    for source in _live_sources(paths, None):
+        yield from source.pairs(only)
 
 
 def touched_wheels(paths: Paths, scope: Scope, vocabulary: frozenset[str]) -> set[str]:
@@ -278,7 +197,7 @@ def touched_wheels(paths: Paths, scope: Scope, vocabulary: frozenset[str]) -> se
     ``vocabulary`` (judging them says so). Computed on the columns: no facts decoded."""
     found: set[str] = set()
     columns = ["wheel", "symbol_vocabulary", "filename_tags", "wheel_tags"]
-    for _, source in _live_sources(paths):
+    for source in _live_sources(paths, None):
         for batch in source.wheels(columns):
             for row in batch.to_pylist():
                 tags = row["filename_tags"] + row["wheel_tags"]
@@ -286,7 +205,7 @@ def touched_wheels(paths: Paths, scope: Scope, vocabulary: frozenset[str]) -> se
                     arch in tag for tag in tags for arch in scope.architectures
                 ):
                     found.add(row["wheel"])
-        for batch in source.files():
+        for batch in source.files(None):
             keys = batch.column("wheel").to_pylist()
             found.update(keys[row] for row in _rows_naming(batch, scope))
     return found
@@ -344,61 +263,117 @@ def _rows_naming(batch: Any, scope: Scope) -> set[int]:
 
 def wheel_rows(paths: Paths, columns: Sequence[str]) -> Iterator[dict[str, Any]]:
     """The live rows of the wheels table, only ``columns`` read."""
-    for _, source in _live_sources(paths):
+    for source in _live_sources(paths, None):
         for batch in source.wheels(columns):
             yield from batch.to_pylist()
 
 
 class _Source:
-    """One (wheels, files) pair read in batches, rows of some wheels left out."""
+    """One checked (wheels, files) pair read in batches, rows of some wheels left out."""
 
-    def __init__(self, wheels: Path, files: Path, dropped: set[str], kept: set[str] | None):
-        self.wheels_path, self.files_path = wheels, files
+    def __init__(self, wheels: Table, files: Table, dropped: set[str]) -> None:
+        self.wheels_table, self.files_table = wheels, files
         self.dropped = _value_set(dropped) if dropped else None
-        self.kept = _value_set(kept) if kept is not None else None
-        """Only file rows of these wheels (None: every wheel not dropped): a main files table
-        renamed into place by a merge that stopped before its wheels table may hold rows of
-        wheels the main wheels table does not have yet."""
 
     def wheels(self, columns: Sequence[str] | None = None) -> Iterator[Any]:
-        for batch in _batches(self.wheels_path, columns):
+        for batch in self.wheels_table.batches(columns):
             yield _filtered(batch, self.dropped, None)
 
-    def files(self) -> Iterator[Any]:
-        if not self.files_path.exists():
-            raise CensusFileError(str(self.files_path), "missing: the files table of the census")
-        for batch in _batches(self.files_path, None):
-            yield _filtered(batch, self.dropped, self.kept)
+    def files(self, kept: Any, columns: Sequence[str] | None = None) -> Iterator[Any]:
+        """Its file rows, given ``kept`` (an array of keys) only those of these wheels."""
+        for batch in self.files_table.batches(columns):
+            yield _filtered(batch, self.dropped, kept)
+
+    def pairs(
+        self, only: set[str] | None, keys_only: bool = False
+    ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+        """Each wheel row with its file rows (given ``only``, the file rows of those wheels
+        alone), checking that the files table is in step: as many rows of each wheel, in
+        the order of the wheels, as its ``elf_files`` counts. ``keys_only`` reads just
+        the columns that check needs."""
+        wheel_columns, file_columns = (
+            (["wheel", "elf_files"], ["wheel"]) if keys_only else (None, None)
+        )
+        wanted = None if only is None else _value_set(only)
+        file_rows = (row for batch in self.files(wanted, file_columns) for row in batch.to_pylist())
+        pending: dict[str, Any] | None = next(file_rows, None)
+        for batch in self.wheels(wheel_columns):
+            for wheel in batch.to_pylist():
+                files = []
+                while pending is not None and pending["wheel"] == wheel["wheel"]:
+                    files.append(pending)
+                    pending = next(file_rows, None)
+                if (only is None or wheel["wheel"] in only) and len(files) != wheel["elf_files"]:
+                    self._out_of_step(
+                        f"holds {len(files)} rows of the wheel {quoted(wheel['wheel'])} where "
+                        f"{self.wheels_table.path.name} counts {wheel['elf_files']}"
+                    )
+                yield wheel, files
+        if pending is not None:
+            where = f"{self.wheels_table.path.name} lists no such wheel there"
+            self._out_of_step(f"holds rows of {quoted(pending['wheel'])} where {where}")
+
+    def _out_of_step(self, problem: str) -> NoReturn:
+        raise CensusFileError(
+            str(self.files_table.path), f"{problem}: the two tables are out of step"
+        )
 
 
-def _live_sources(paths: Paths) -> list[tuple[Path, _Source]]:
-    """Each table pair with the wheels that later parts replace left out."""
-    import pyarrow.parquet as pq
+def _live_sources(paths: Paths, policy_digest: str | None) -> list[_Source]:
+    """Each table pair, checked, with the wheels that later parts replace left out.
 
-    pairs = paths.tables()
-    keys = [set(pq.read_table(w, columns=["wheel"]).column(0).to_pylist()) for w, _ in pairs]
+    A main files table renamed into place by a merge that stopped before its wheels table
+    may hold rows of wheels the main wheels table does not have yet: they are all wheels of
+    the parts, so every wheel of the parts is left out of the main tables."""
+    pairs = []
+    for wheels_path, files_path in paths.tables():
+        wheels = open_table(wheels_path, "wheels")
+        if not files_path.exists():
+            raise CensusFileError(str(files_path), "missing: the files table of the census")
+        pairs.append((wheels, open_table(files_path, "files")))
+    tables = [table for pair in pairs for table in pair]
+    for table in tables:
+        digest = str(table.metadata.get("policies"))
+        if policy_digest is not None and digest != policy_digest:
+            raise CensusFileError(
+                str(table.path),
+                f"made under other policy data (digest {digest[:12]}, now "
+                f"{policy_digest[:12]}): finish it with that data, or start a new --out",
+            )
+        first = str(tables[0].metadata.get("policies"))
+        if digest != first:
+            raise CensusFileError(
+                str(table.path),
+                f"made under other policy data than {tables[0].path.name} (digest "
+                f"{digest[:12]}, not {first[:12]}): the census mixes two",
+            )
     sources = []
-    for i, (wheels, files) in enumerate(pairs):
-        later = set().union(*keys[i + 1 :])
-        kept = keys[i] - later if wheels == paths.wheels else None
-        sources.append((wheels, _Source(wheels, files, later, kept)))
-    return sources
+    later: set[str] = set()  # the wheels of the parts after the one at hand
+    for wheels, files in reversed(pairs):
+        keys = _keys(wheels)
+        if wheels.path == paths.wheels:  # the main tables come first, so last here
+            sources.append(_Source(wheels, files, later))
+        else:
+            sources.append(_Source(wheels, files, keys & later))
+            later |= keys
+    return sources[::-1]
+
+
+def _keys(table: Table) -> set[str]:
+    """The wheels of a wheels table; CensusFileError if one is there twice."""
+    keys: set[str] = set()
+    for batch in table.batches(["wheel"]):
+        for key in batch.column(0).to_pylist():
+            if key in keys:
+                raise CensusFileError(str(table.path), f"records the wheel {quoted(key)} twice")
+            keys.add(key)
+    return keys
 
 
 def _value_set(keys: set[str]) -> Any:
     import pyarrow as pa
 
     return pa.array(sorted(keys), pa.string())
-
-
-def _batches(path: Path, columns: Sequence[str] | None) -> Iterator[Any]:
-    import pyarrow.parquet as pq
-
-    census_metadata(path)
-    try:
-        yield from pq.ParquetFile(path).iter_batches(batch_size=_BATCH, columns=columns)
-    except (OSError, ValueError) as error:
-        raise CensusFileError(str(path), f"damaged ({error})") from None
 
 
 def _filtered(batch: Any, dropped: Any, kept: Any) -> Any:
@@ -417,17 +392,69 @@ def _filtered(batch: Any, dropped: Any, kept: Any) -> Any:
     return batch.filter(mask)
 
 
-def _write_whole(path: Path, tables: Any, schema: Any) -> None:
-    """Write record batches or tables to ``path`` all or nothing: a temporary file renamed
-    into place once complete."""
+def _write_whole(path: Path, tables: Any, schema: Any, point: str) -> None:
+    """Write record batches or tables to ``path`` all or nothing: a temporary file, flushed
+    to disk and renamed into place once complete. ``point`` names it for the test hook."""
     import pyarrow.parquet as pq
 
     temporary = path.with_name(path.name + ".tmp")
     try:
-        with pq.ParquetWriter(temporary, schema, compression="zstd") as writer:
+        with pq.ParquetWriter(temporary, schema, **WRITER_OPTIONS) as writer:
             for table in tables:
-                if table.num_rows:
-                    writer.write(table)
+                for row_group in _row_groups(table):
+                    writer.write(row_group)
+                    _reached(f"{point}:writing")
+        _sync(temporary)
         os.replace(temporary, path)
+        _sync_folder(path.parent)
+        _reached(f"{point}:renamed")
+    except OSError as error:  # a full disk, a folder gone; pyarrow's write errors included
+        raise PerennialError(str(path), _unwritable(error)) from None
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _unwritable(error: OSError) -> str:
+    return f"cannot be written ({os_cause(error)})"
+
+
+def _row_groups(table: Any) -> Iterator[Any]:
+    """``table`` in slices a reader accepts: :data:`BATCH` rows at most, halved until each
+    holds at most :data:`WRITE_BYTES` (a single row is written whole)."""
+    for start in range(0, table.num_rows, BATCH):
+        pieces = [table.slice(start, BATCH)]
+        while pieces:
+            piece = pieces.pop()
+            if piece.num_rows > 1 and piece.nbytes > WRITE_BYTES:
+                half = piece.num_rows // 2
+                pieces += [piece.slice(half), piece.slice(0, half)]
+            else:
+                yield piece
+
+
+def _sync(path: Path) -> None:
+    """Flush a written file to disk, so a rename never publishes a file the disk lacks."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk, so a rename or a new file in it survives a crash."""
+    _sync(folder)
+
+
+def _reached(point: str) -> None:
+    """The test hook (see the module docstring): SIGKILL this process if it is asked to die
+    at ``point`` and this is the time."""
+    wanted = os.environ.get(KILL_HOOK)
+    if not wanted:
+        return
+    name, _, nth = wanted.partition("@")
+    if name != point:
+        return
+    _reached_times[point] = _reached_times.get(point, 0) + 1
+    if _reached_times[point] == (int(nth) if nth.isdigit() else 1):
+        os.kill(os.getpid(), signal.SIGKILL)

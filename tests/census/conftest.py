@@ -70,3 +70,17 @@ def policy_copy(tmp_path: Path) -> Path:
     target = tmp_path / "policies"
     shutil.copytree(default_policy_dir(), target)
     return target
+
+
+def save_part(out: Path, wheels: list[Path]) -> None:
+    """Audit ``wheels`` in this process under the shipped policies and save them as one part
+    of the census ``out``, as a census does between checkpoints."""
+    from reference_impl.census.found import find_wheels
+    from reference_impl.census.store import PartWriter, Paths
+    from reference_impl.census.work import census_wheel, policy_digest
+
+    writer = PartWriter(Paths.of(out), policy_digest(default_policy_dir()), every=len(wheels))
+    folders = sorted({wheel.parent for wheel in wheels})
+    for found in find_wheels(folders, []):
+        if Path(found.path) in wheels:
+            writer.add(census_wheel(found, None, ()))

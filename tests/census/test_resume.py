@@ -14,6 +14,7 @@ import pytest
 
 from reference_impl.census.found import find_wheels
 from reference_impl.census.store import PartWriter, Paths, merge, read_census
+from reference_impl.census.table import WRITER_OPTIONS
 from reference_impl.census.work import census_wheel, policy_digest
 from reference_impl.policy import default_policy_dir
 
@@ -91,7 +92,7 @@ def test_a_merge_stopped_between_its_renames_gives_the_same_tables(tmp_path: Pat
 
     merge(paths, digest)
     expected = table_rows(out)
-    pq.write_table(old_wheels, paths.wheels)  # as if stopped before the wheels table's rename
+    pq.write_table(old_wheels, paths.wheels, **WRITER_OPTIONS)  # as if stopped before its rename
     shutil.copytree(kept_parts, paths.parts)
     merge(paths, digest)
     assert table_rows(out) == expected
