@@ -46,7 +46,7 @@ from reference_impl.census.table import (
     schemas,
 )
 from reference_impl.display import quoted
-from reference_impl.errors import PerennialError, os_cause
+from reference_impl.errors import ExitCode, PerennialError, os_cause
 
 KILL_HOOK = "PERENNIAL_CENSUS_KILL"
 _PART = re.compile(r"([0-9]{6})\.wheels\.parquet")
@@ -98,13 +98,18 @@ def check_census(paths: Paths, policy_digest: str | None) -> None:
 
 
 def recorded(paths: Paths) -> dict[str, tuple[int, int]]:
-    """Each recorded wheel's (size, mtime_ns), the latest part winning."""
+    """Each recorded wheel's (size, mtime_ns), the latest part winning; a wheel whose row
+    is an internal error (exit 70: a worker that died, a bug) is left out, so a resumed
+    census audits it again rather than keep a row that says nothing about the wheel."""
     found: dict[str, tuple[int, int]] = {}
     for source in _live_sources(paths, None):
-        for batch in source.wheels(["wheel", "size", "mtime_ns"]):
-            columns = [batch.column(i).to_pylist() for i in range(3)]
-            for wheel, size, mtime in zip(*columns, strict=True):
-                found[wheel] = (size, mtime)
+        for batch in source.wheels(["wheel", "size", "mtime_ns", "exit_code"]):
+            columns = [batch.column(i).to_pylist() for i in range(4)]
+            for wheel, size, mtime, code in zip(*columns, strict=True):
+                if code == ExitCode.INTERNAL:
+                    found.pop(wheel, None)
+                else:
+                    found[wheel] = (size, mtime)
     return found
 
 

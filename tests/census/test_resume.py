@@ -13,9 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from reference_impl.census.found import find_wheels
+from reference_impl.census.rows import error_rows
 from reference_impl.census.store import PartWriter, Paths, merge, read_census
 from reference_impl.census.table import WRITER_OPTIONS
 from reference_impl.census.work import census_wheel, policy_digest
+from reference_impl.errors import ExitCode
 from reference_impl.policy import default_policy_dir
 
 from .conftest import copy_wheels, perennial
@@ -106,6 +108,25 @@ def write(paths: Paths, digest: str, wheels: list[Path]) -> None:
     for found in find_wheels([wheels[0].parent], []):
         if Path(found.path) in wheels:
             writer.add(census_wheel(found, None, ()))
+
+
+def test_a_wheel_whose_audit_failed_inside_perennial_is_audited_again(tmp_path: Path) -> None:
+    """A row of exit 70 (a worker that died, a bug) says nothing about its wheel: a resumed
+    census audits that wheel again and keeps its verdict; a bad wheel's row (exit 3) stays."""
+    mirror, out = tmp_path / "mirror", tmp_path / "c.parquet"
+    wheels = copy_wheels(THREE, mirror)
+    paths, digest = Paths.of(out), policy_digest(default_policy_dir())
+    writer = PartWriter(paths, digest, every=len(wheels))
+    for found in find_wheels([mirror], []):
+        if found.path == str(wheels[0]):
+            writer.add(error_rows(found, "the worker died", ExitCode.INTERNAL))
+        else:
+            writer.add(census_wheel(found, None, ()))
+    resumed = census(mirror, out)
+    assert (resumed["audited"], resumed["skipped"], resumed["errors"]) == (1, 2, 0)
+    rows = {w["wheel"]: w for w, _ in read_census(paths)}
+    assert rows[str(wheels[0])]["error"] is None and rows[str(wheels[0])]["verdict"] != "error"
+    assert census(mirror, out)["audited"] == 0
 
 
 def test_a_census_made_under_other_policies_is_refused(tmp_path: Path, policy_copy: Path) -> None:
