@@ -52,9 +52,9 @@ version it needs), ``minimal_glibc`` and ``forced_by`` (what forces that glibc).
 time are the ones recorded (no digest: a digest means reading every wheel of the mirror
 again, which is most of what auditing costs). A changed wheel is audited again and replaces
 its rows, and so is a wheel whose row is an internal error (exit 70: a worker that died, a
-bug), which says nothing about the wheel; a wheel gone from the mirror keeps its rows. Work is saved every
-``--checkpoint`` wheels as a complete part in ``NAME.parquet.parts/``, and the parts are
-merged into the two tables at the end, each replaced whole; a census stopped at any point
-resumes from its last part. A census made under other policy data is refused rather than
-mixed (the verdict columns would disagree).
+bug), which says nothing about the wheel; a wheel gone from the mirror keeps its rows. Work
+is saved every ``--checkpoint`` wheels as a complete part in ``NAME.parquet.parts/``, and
+the parts are merged into the two tables at the end, each replaced whole; a census stopped
+at any point resumes from its last part. A census made under other policy data is refused
+rather than mixed (the verdict columns would disagree).
 """
