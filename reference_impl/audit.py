@@ -222,7 +222,8 @@ def judge(facts: WheelFacts, policies: PolicySet) -> WheelAudit:
 def judge_outcome(facts: WheelFacts, policies: PolicySet) -> Outcome:
     """``outcome(judge(facts, policies))``, by the same judgement, which stops looking at a
     file once one thing blocks it and builds no per-file verdict, needs or report findings:
-    about half the cost, for a review that judges a census twice. Raises as :func:`judge`."""
+    about two thirds of the cost, for a review that judges a census twice. Raises as
+    :func:`judge`."""
     _check_vocabulary(facts, policies)
     return _Judgement(facts, policies, reasons=False).outcome()
 
