@@ -66,19 +66,82 @@ class Case:
         }
 
 
+@dataclass(frozen=True)
+class RetiredCase:
+    """A case ID no longer in the suite (``cases/retired.toml``), never to be used again."""
+
+    id: str
+    date: str
+    reason: str
+    replaced_by: tuple[str, ...] = ()
+
+
+RETIRED_FILE = "retired.toml"
+
+
 def load_cases(directory: Path = CASES_DIR, registry: ClauseRegistry | None = None) -> list[Case]:
-    """Every case under ``directory``, sorted by ID; raises :class:`CaseError` on bad data."""
+    """Every case under ``directory``, sorted by ID; raises :class:`CaseError` on bad data,
+    on a case that takes a retired ID, and on a retired ID replaced by no case."""
     if registry is None and SPEC_DIR.is_dir():
         registry = load_registry(SPEC_DIR)
     cases: list[Case] = []
     seen: dict[str, str] = {}
+    retired = load_retired_cases(directory)
     for path in sorted(directory.glob("*/*.toml")):
         for case in load_file(path, registry):
             if case.id in seen:
                 raise CaseError(f"{path}: case ID {case.id} is already used in {seen[case.id]}")
+            if case.id in retired:
+                gone = retired[case.id]
+                raise CaseError(
+                    f"{case.file}: case ID {case.id} was retired on {gone.date} "
+                    f"({RETIRED_FILE}): an ID is never used again, choose another"
+                )
             seen[case.id] = case.file
             cases.append(case)
+    for gone in retired.values():
+        for successor in gone.replaced_by:
+            if successor not in seen:
+                raise CaseError(
+                    f"{_relative(directory / RETIRED_FILE)}: {gone.id} is replaced by "
+                    f"{successor}, which is no case"
+                )
     return sorted(cases, key=lambda case: case.id)
+
+
+def load_retired_cases(directory: Path = CASES_DIR) -> dict[str, RetiredCase]:
+    """The retired case IDs of ``directory/retired.toml`` (no file: none)."""
+    path = directory / RETIRED_FILE
+    where = _relative(path)
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise CaseError(f"{where}: cannot read: {error}") from None
+    if set(data) - {"retired"} or not isinstance(data.get("retired", []), list):
+        raise CaseError(f"{where}: expected only [[retired]] entries")
+    retired: dict[str, RetiredCase] = {}
+    for number, entry in enumerate(data.get("retired", []), 1):
+        keys = set(entry) if isinstance(entry, dict) else set()
+        texts = all(isinstance(entry.get(k), str) for k in ("id", "date", "reason"))
+        successors = entry.get("replaced_by", []) if isinstance(entry, dict) else None
+        if (
+            not texts
+            or keys - {"id", "date", "reason", "replaced_by"}
+            or not isinstance(successors, list)
+            or not all(isinstance(s, str) for s in successors)
+        ):
+            raise CaseError(
+                f"{where}: entry {number} needs id, date and reason as text, and replaced_by "
+                "as a list of case IDs if given, and nothing else"
+            )
+        if entry["id"] in retired:
+            raise CaseError(f"{where}: {entry['id']} is retired twice")
+        retired[entry["id"]] = RetiredCase(
+            entry["id"], entry["date"], entry["reason"], tuple(successors)
+        )
+    return retired
 
 
 def load_file(path: Path, registry: ClauseRegistry | None = None) -> list[Case]:

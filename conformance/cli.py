@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance.adapters import ADAPTERS
 from conformance.adapters.base import AdapterError
-from conformance.cases import AUDIENCES, Case, CaseError, load_cases
+from conformance.cases import AUDIENCES, Case, CaseError, load_cases, load_retired_cases
 from conformance.clauses import ClauseError
 from conformance.divergences import DivergenceError, DivergenceFile, read_divergence_file
 from conformance.protocol import Limits
@@ -332,7 +332,14 @@ def _explain(args: argparse.Namespace) -> int:
     cases = {case.id: case for case in load_cases()}
     case = cases.get(args.case)
     if case is None:
-        raise SuiteError(args.case, "no such case (see perennial conformance list)")
+        gone = load_retired_cases().get(args.case)
+        if gone is None:
+            raise SuiteError(args.case, "no such case (see perennial conformance list)")
+        print(f"{gone.id}  [retired on {gone.date}]")
+        print(f"  reason:      {gone.reason}")
+        if gone.replaced_by:
+            print(f"  replaced by: {', '.join(gone.replaced_by)}")
+        return int(ExitCode.OK)
     print(f"{case.id}  [{case.audience}, {case.operation}, {case.strength}, {case.level}]")
     print(f"  clauses:  {', '.join(case.clauses)}")
     if case.note:

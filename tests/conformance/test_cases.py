@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conformance import schema_check
-from conformance.cases import CASES_DIR, SPEC_DIR, CaseError, load_cases
+from conformance.cases import CASES_DIR, SPEC_DIR, CaseError, load_cases, load_retired_cases
 from conformance.clauses import load_registry
 from conformance.operations import OPERATIONS
 from conformance.systems import load_overrides, load_systems
@@ -42,6 +42,39 @@ def test_a_duplicated_id_is_refused(tmp_path):
     (tmp_path / "index" / "a.toml").write_text(text)
     (tmp_path / "index" / "b.toml").write_text(text)
     with pytest.raises(CaseError, match=r"index\.dup\.one is already used"):
+        load_cases(tmp_path)
+
+
+def test_every_retired_id_is_gone_from_the_suite_and_names_its_successors(cases):
+    """An ID once in the suite is recorded when it leaves (cases/retired.toml): none is a
+    case again, and each successor it names is a case (load_cases checks both)."""
+    retired = load_retired_cases()
+    live = {case.id for case in cases}
+    assert len(retired) >= 8 and not set(retired) & live
+    assert all(set(gone.replaced_by) <= live for gone in retired.values())
+
+
+def test_a_case_taking_a_retired_id_is_refused(tmp_path):
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "a.toml").write_text(
+        '[[case]]\nid = "index.old.one"\noperation = "index.check"\n'
+        'clauses = ["index.reject.case"]\nlevel = "recommended"\ninput = { tag = "x" }\n'
+        "expected = { accepted = true }\n"
+    )
+    (tmp_path / "retired.toml").write_text(
+        '[[retired]]\nid = "index.old.one"\ndate = "2026-12-02"\nreason = "gone"\n'
+    )
+    with pytest.raises(CaseError, match=r"index\.old\.one was retired on 2026-12-02"):
+        load_cases(tmp_path)
+    (tmp_path / "retired.toml").write_text(
+        '[[retired]]\nid = "index.older"\ndate = "2026-12-02"\nreason = "gone"\n'
+        'replaced_by = ["index.nowhere"]\n'
+    )
+    with pytest.raises(CaseError, match=r"retired\.toml: index\.older is replaced by "
+                       r"index\.nowhere, which is no case"):  # fmt: skip
+        load_cases(tmp_path)
+    (tmp_path / "retired.toml").write_text('[[retired]]\nid = "index.older"\n')
+    with pytest.raises(CaseError, match=r"retired\.toml: entry 1 needs id, date and reason"):
         load_cases(tmp_path)
 
 

@@ -41,6 +41,13 @@ def test_run_the_reference_without_writing(capsys):
     assert "reference" in capsys.readouterr().out
 
 
+def test_explain_a_retired_case_says_what_became_of_it(capsys):
+    assert main(["conformance", "explain", "installer.target.newer-than-data-2-42"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "installer.target.newer-than-data-2-42  [retired on 2026-12-02]"
+    assert out[2] == "  replaced by: installer.target.newer-than-data-2-60"
+
+
 def test_run_an_unknown_implementation_is_refused(capsys):
     assert main(["conformance", "run", "--impl", "nope", "--no-write"]) == 3
 
