@@ -129,3 +129,22 @@ def test_each_proposed_baseline_page_links_the_review_that_proposed_it(built_sit
         assert 'href="../../reviews/manylinux-2-42-2-43.html"' in page.read_text()
     review = (built_site / "docs" / "reviews" / "manylinux-2-42-2-43.html").read_text()
     assert "Policy review output" in review and "The wheels" in review
+
+
+def test_the_matrix_anchors_every_retired_case_id_and_links_what_replaced_it(
+    built_site: Path,
+) -> None:
+    from conformance.cases import load_retired_cases
+
+    page_path = built_site / "docs" / "matrix.html"
+    page = page_path.read_text()
+    retired = load_retired_cases()
+    assert retired
+    for gone in retired.values():
+        assert f'id="case-{gone.id.replace(".", "-")}"' in page, gone.id
+        for successor in gone.replaced_by:
+            anchor = "case-" + successor.replace(".", "-")
+            match = re.search(rf'href="([^"#]+)#{re.escape(anchor)}"', page)
+            assert match, successor
+            target = (page_path.parent / match.group(1)).read_text()
+            assert f'id="{anchor}"' in target, successor

@@ -183,6 +183,37 @@ class CaseListDirective(SphinxDirective):
         return [_case(case, site.results) for case in cases]
 
 
+class RetiredCasesDirective(SphinxDirective):
+    """``{retired-cases}``: the case IDs no longer in the suite, each anchored as its case
+    was, with why it left and links to what replaced it."""
+
+    def run(self) -> list[nodes.Node]:
+        data.note(self.env, "cases")
+        site = data.get(self.env.app)
+        live = {case.id: case for case in site.cases}
+        rows = []
+        for gone in sorted(site.retired_cases.values(), key=lambda g: g.id):
+            name = build.literal(gone.id)
+            name["ids"].append(case_anchor(gone.id))
+            successors: list[nodes.Node] = []
+            for successor in gone.replaced_by:
+                if successors:
+                    successors.append(nodes.Text(", "))
+                case = live.get(successor)
+                shown = build.literal(successor)
+                successors.append(
+                    build.link(case_doc(case), case_anchor(successor), shown) if case else shown
+                )
+            rows.append([name, gone.date, gone.reason, successors or "—"])
+        if not rows:
+            return [build.para("No case ID has been retired.")]
+        return [
+            build.table(
+                ["retired ID", "date", "why", "replaced by"], rows, classes=["retired-cases"]
+            )
+        ]
+
+
 def _case(case: Any, results: Sequence[Any]) -> nodes.Node:
     # A box, not a section: hundreds of cases in the table of contents would make every
     # page of the site slower to build and the sidebar unreadable.
@@ -312,3 +343,4 @@ def _skip_reason(result: Any) -> str:
 def setup(app: Sphinx) -> None:
     app.add_directive("case-files", CaseFilesDirective)
     app.add_directive("case-list", CaseListDirective)
+    app.add_directive("retired-cases", RetiredCasesDirective)

@@ -34,6 +34,8 @@ class SiteData:
     waivers: dict[str, str]
     retired: dict[str, Any]
     problems: tuple[str, ...] = field(default=())
+    retired_cases: dict[str, Any] = field(default_factory=dict)
+    """Case IDs no longer in the suite (``conformance/cases/retired.toml``)."""
     cases_loaded: bool = True
     """False when the case files could not be read: coverage lints would only add noise."""
 
@@ -146,6 +148,16 @@ def _load_waivers(path: Path, problems: list[str]) -> dict[str, str]:
     return waivers
 
 
+def _load_retired_cases(path: Path) -> dict[str, Any]:
+    """The retired case IDs; a broken file is already a problem of :func:`_load_cases`."""
+    from conformance.cases import CaseError, load_retired_cases
+
+    try:
+        return dict(load_retired_cases(path))
+    except CaseError:
+        return {}
+
+
 def _load_retired(path: Path, problems: list[str]) -> dict[str, Any]:
     from conformance.clauses import ClauseError, load_retired
 
@@ -173,6 +185,7 @@ def load(app: Sphinx) -> SiteData:
         waivers=_load_waivers(where["waivers"], problems) if "waivers" in where else {},
         retired=_load_retired(spec, problems),
         problems=tuple(problems),
+        retired_cases=_load_retired_cases(where["cases"]) if "cases" in where else {},
     )
 
 
