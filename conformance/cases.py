@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import schema_check
-from conformance.clauses import ClauseRegistry, load_registry
+from conformance.clauses import ClauseRegistry, Retired, load_registry, read_retired
 
 ROOT = Path(__file__).resolve().parent
 CASES_DIR = ROOT / "cases"
@@ -66,16 +66,6 @@ class Case:
         }
 
 
-@dataclass(frozen=True)
-class RetiredCase:
-    """A case ID no longer in the suite (``cases/retired.toml``), never to be used again."""
-
-    id: str
-    date: str
-    reason: str
-    replaced_by: tuple[str, ...] = ()
-
-
 RETIRED_FILE = "retired.toml"
 
 
@@ -109,39 +99,12 @@ def load_cases(directory: Path = CASES_DIR, registry: ClauseRegistry | None = No
     return sorted(cases, key=lambda case: case.id)
 
 
-def load_retired_cases(directory: Path = CASES_DIR) -> dict[str, RetiredCase]:
-    """The retired case IDs of ``directory/retired.toml`` (no file: none)."""
-    path = directory / RETIRED_FILE
-    where = _relative(path)
-    if not path.exists():
-        return {}
+def load_retired_cases(directory: Path = CASES_DIR) -> dict[str, Retired]:
+    """The case IDs no longer in the suite (``directory/retired.toml``; no file: none)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise CaseError(f"{where}: cannot read: {error}") from None
-    if set(data) - {"retired"} or not isinstance(data.get("retired", []), list):
-        raise CaseError(f"{where}: expected only [[retired]] entries")
-    retired: dict[str, RetiredCase] = {}
-    for number, entry in enumerate(data.get("retired", []), 1):
-        keys = set(entry) if isinstance(entry, dict) else set()
-        texts = all(isinstance(entry.get(k), str) for k in ("id", "date", "reason"))
-        successors = entry.get("replaced_by", []) if isinstance(entry, dict) else None
-        if (
-            not texts
-            or keys - {"id", "date", "reason", "replaced_by"}
-            or not isinstance(successors, list)
-            or not all(isinstance(s, str) for s in successors)
-        ):
-            raise CaseError(
-                f"{where}: entry {number} needs id, date and reason as text, and replaced_by "
-                "as a list of case IDs if given, and nothing else"
-            )
-        if entry["id"] in retired:
-            raise CaseError(f"{where}: {entry['id']} is retired twice")
-        retired[entry["id"]] = RetiredCase(
-            entry["id"], entry["date"], entry["reason"], tuple(successors)
-        )
-    return retired
+        return read_retired(directory / RETIRED_FILE)
+    except ValueError as error:
+        raise CaseError(str(error)) from None
 
 
 def load_file(path: Path, registry: ClauseRegistry | None = None) -> list[Case]:

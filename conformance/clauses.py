@@ -20,6 +20,7 @@ registry. Retired IDs are listed in ``spec/retired.toml`` and may never be defin
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 import tomllib
@@ -91,11 +92,13 @@ class Clause:
 
 @dataclass(frozen=True)
 class Retired:
-    """An ID that was removed: it may never be defined or cited again."""
+    """An ID that was removed (a clause's or a case's): it may never be used again."""
 
     id: str
     reason: str
     date: str
+    replaced_by: tuple[str, ...] = ()
+    """The IDs that took over what it asked, if any."""
 
 
 @dataclass(frozen=True)
@@ -196,19 +199,44 @@ def undeparted_recommendations(
 
 def load_retired(spec_dir: Path) -> dict[str, Retired]:
     """The retired IDs of ``spec/retired.toml`` (absent file: none)."""
-    path = spec_dir / "retired.toml"
+    try:
+        return read_retired(spec_dir / "retired.toml")
+    except ValueError as error:
+        raise ClauseError(str(error)) from None
+
+
+def read_retired(path: Path) -> dict[str, Retired]:
+    """The ``[[retired]]`` entries of ``path`` (absent file: none), for clauses and cases
+    alike; ValueError naming the file and the problem."""
     if not path.exists():
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as error:
-        raise ClauseError(f"{path}: not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ValueError(f"{path}: cannot read: {error}") from None
+    entries = data.get("retired", [])
+    if set(data) - {"retired"} or not isinstance(entries, list):
+        raise ValueError(f"{path}: expected only [[retired]] entries")
     retired: dict[str, Retired] = {}
-    for entry in data.get("retired", []):
-        try:
-            retired[entry["id"]] = Retired(entry["id"], entry["reason"], str(entry["date"]))
-        except KeyError as missing:
-            raise ClauseError(f"{path}: a retired entry lacks {missing}") from None
+    for number, entry in enumerate(entries, 1):
+        successors = entry.get("replaced_by", []) if isinstance(entry, dict) else None
+        if (
+            not isinstance(entry, dict)
+            or set(entry) - {"id", "reason", "date", "replaced_by"}
+            or not all(isinstance(entry.get(key), str) for key in ("id", "reason"))
+            or not isinstance(entry.get("date"), str | datetime.date)
+            or not isinstance(successors, list)
+            or not all(isinstance(successor, str) for successor in successors)
+        ):
+            raise ValueError(
+                f"{path}: entry {number} needs id, date and reason as text, and replaced_by "
+                "as a list of IDs if given, and nothing else"
+            )
+        if entry["id"] in retired:
+            raise ValueError(f"{path}: {entry['id']} is retired twice")
+        retired[entry["id"]] = Retired(
+            entry["id"], entry["reason"], str(entry["date"]), tuple(successors)
+        )
     return retired
 
 

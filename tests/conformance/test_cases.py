@@ -73,9 +73,10 @@ def test_a_case_taking_a_retired_id_is_refused(tmp_path):
     with pytest.raises(CaseError, match=r"retired\.toml: index\.older is replaced by "
                        r"index\.nowhere, which is no case"):  # fmt: skip
         load_cases(tmp_path)
-    (tmp_path / "retired.toml").write_text('[[retired]]\nid = "index.older"\n')
-    with pytest.raises(CaseError, match=r"retired\.toml: entry 1 needs id, date and reason"):
-        load_cases(tmp_path)
+    for malformed in ('[[retired]]\nid = "index.older"\n', 'retired = ["index.older"]\n'):
+        (tmp_path / "retired.toml").write_text(malformed)
+        with pytest.raises(CaseError, match=r"retired\.toml: entry 1 needs id, date and reason"):
+            load_cases(tmp_path)
 
 
 def test_a_case_breaking_the_schema_names_its_file(tmp_path):
