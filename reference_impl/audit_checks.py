@@ -333,20 +333,18 @@ def soname_findings(views: list[FileView], policies: PolicySet) -> list[Finding]
     return out
 
 
-_SYSTEM_NAMES: dict[int, tuple[PolicySet, frozenset[str]]] = {}
-
-
 def system_library_names(policies: PolicySet) -> frozenset[str]:
     """Every library a baseline allows or once allowed: names systems ship their own builds
     under."""
-    cached = _SYSTEM_NAMES.get(id(policies))
-    if cached is None or cached[0] is not policies:
+    known = policy_memo(policies, "system-library-names")
+    if not known:
         names = set().union(*(b.libraries for b in policies.baselines))
         for baseline in policies.baselines:
             for amendment in baseline.amendments:
                 names.update(amendment.removes.get("libraries", ()))
-        cached = _SYSTEM_NAMES[id(policies)] = (policies, frozenset(names))
-    return cached[1]
+        known[None] = frozenset(names)
+    found: frozenset[str] = known[None]
+    return found
 
 
 def tag_findings(facts: WheelFacts) -> list[Finding]:

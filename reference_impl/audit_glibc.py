@@ -18,6 +18,7 @@ from reference_impl.audit_checks import NOTE, FileView, Finding, need_text
 from reference_impl.audit_policy import (
     EffectivePolicy,
     effective_policy,
+    policy_memo,
     tag_glibc,
 )
 from reference_impl.policy import GlibcVersion, PolicySet
@@ -144,18 +145,14 @@ def _ascending(
     return sorted(set(ladder).union(c for c in extra if c >= start))
 
 
-_ARCH_CANDIDATES: dict[tuple[int, str], tuple[PolicySet, GlibcVersion, list[GlibcVersion]]] = {}
-
-
 def _arch_candidates(policies: PolicySet, arch: str) -> tuple[GlibcVersion, list[GlibcVersion]]:
     """The floor of ``arch`` and the glibc of each of its baselines, ascending, once per policy
     set (:func:`earliest` asks for every file of every wheel)."""
-    key = (id(policies), arch)
-    cached = _ARCH_CANDIDATES.get(key)
-    if cached is None or cached[0] is not policies:
-        ladder = sorted({b.glibc for b in policies.for_arch(arch)})
-        cached = _ARCH_CANDIDATES[key] = (policies, policies.floor(arch), ladder)
-    return cached[1], cached[2]
+    known = policy_memo(policies, "arch-candidates")
+    if arch not in known:
+        known[arch] = (policies.floor(arch), sorted({b.glibc for b in policies.for_arch(arch)}))
+    found: tuple[GlibcVersion, list[GlibcVersion]] = known[arch]
+    return found
 
 
 @functools.lru_cache(maxsize=1024)

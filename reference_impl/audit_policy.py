@@ -21,6 +21,21 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+_MEMOS: dict[tuple[int, str], tuple[PolicySet, dict[Any, Any]]] = {}
+
+
+def policy_memo(policies: PolicySet, name: str) -> dict[Any, Any]:
+    """A dict kept for one policy set under ``name``: every lookup that the reader and the
+    judge repeat for each wheel or file is remembered in one (a policy set is immutable, so
+    its answers never go stale; the set is held, so its ``id`` is not reused while the memo
+    lives)."""
+    key = (id(policies), name)
+    cached = _MEMOS.get(key)
+    if cached is None or cached[0] is not policies:
+        cached = _MEMOS[key] = (policies, {})
+    return cached[1]
+
+
 @record
 class EffectivePolicy:
     """What one glibc version allows on one architecture: a baseline, unquantised for GLIBC."""
@@ -42,17 +57,14 @@ class EffectivePolicy:
         )
 
 
-_POLICY_CACHE: dict[tuple[int, str, GlibcVersion], tuple[PolicySet, EffectivePolicy | None]] = {}
-
-
 def effective_policy(policies: PolicySet, arch: str, glibc: GlibcVersion) -> EffectivePolicy | None:
     """:func:`_compute`, remembered per policy set, architecture and glibc."""
-    key = (id(policies), arch, glibc)
-    cached = _POLICY_CACHE.get(key)
-    if cached is None or cached[0] is not policies:
-        cached = (policies, _compute(policies, arch, glibc))
-        _POLICY_CACHE[key] = cached
-    return cached[1]
+    known = policy_memo(policies, "effective-policy")
+    key = (arch, glibc)
+    if key not in known:
+        known[key] = _compute(policies, arch, glibc)
+    found: EffectivePolicy | None = known[key]
+    return found
 
 
 def _compute(policies: PolicySet, arch: str, glibc: GlibcVersion) -> EffectivePolicy | None:
@@ -75,20 +87,16 @@ def _compute(policies: PolicySet, arch: str, glibc: GlibcVersion) -> EffectivePo
     return EffectivePolicy(f"manylinux_{glibc.tag_part}", glibc, baseline, frozenset(own | extra))
 
 
-_GROWS: dict[tuple[int, str], tuple[PolicySet, bool]] = {}
-
-
 def grows(policies: PolicySet, arch: str) -> bool:
     """Whether each baseline of ``arch`` allows everything the one before it allows (the
     libraries, every family's versions, the ISA level) and forbids nothing new: then a file
     that uses no forbidden symbol and satisfies glibc X.Y satisfies every later version.
     The loader's superset check (clause policy.superset) makes this true of valid data;
     ``judge`` asks rather than assumes, so a proposed policy that breaks it is judged in full."""
-    key = (id(policies), arch)
-    cached = _GROWS.get(key)
-    if cached is None or cached[0] is not policies:
-        cached = _GROWS[key] = (policies, _grows(policies, arch))
-    return cached[1]
+    known = policy_memo(policies, "grows")
+    if arch not in known:
+        known[arch] = _grows(policies, arch)
+    return bool(known[arch])
 
 
 def _grows(policies: PolicySet, arch: str) -> bool:
@@ -146,17 +154,11 @@ def tag_glibc(release: tuple[int, ...]) -> GlibcVersion:
     return GlibcVersion(major, minor + (1 if any(release[2:]) else 0))
 
 
-_FAMILY_CACHE: dict[int, tuple[PolicySet, dict[str, tuple[str, str] | None]]] = {}
-
-
 def family_of(policies: PolicySet, version: str) -> tuple[str, str] | None:
     """``GLIBCXX_3.4.19`` -> ("GLIBCXX", "3.4.19"); None for a version of no known family.
     Remembered per policy set: a census asks about the same few hundred names again and
     again."""
-    cached = _FAMILY_CACHE.get(id(policies))
-    if cached is None or cached[0] is not policies:
-        cached = _FAMILY_CACHE[id(policies)] = (policies, {})
-    known = cached[1]
+    known = policy_memo(policies, "family")
     if version not in known:
         known[version] = next(
             (
@@ -166,21 +168,8 @@ def family_of(policies: PolicySet, version: str) -> tuple[str, str] | None:
             ),
             None,
         )
-    return known[version]
-
-
-_MEMOS: dict[tuple[int, str], tuple[PolicySet, dict[Any, Any]]] = {}
-
-
-def policy_memo(policies: PolicySet, name: str) -> dict[Any, Any]:
-    """A dict kept for one policy set under ``name``, for answers the judge asks again for
-    every file of every wheel (a policy set is immutable, so they never go stale; the set is
-    held, so its ``id`` is never reused while the memo lives)."""
-    key = (id(policies), name)
-    cached = _MEMOS.get(key)
-    if cached is None or cached[0] is not policies:
-        cached = _MEMOS[key] = (policies, {})
-    return cached[1]
+    found: tuple[str, str] | None = known[version]
+    return found
 
 
 VersionClass = tuple[str, str, tuple[int, ...] | None]

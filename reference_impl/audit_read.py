@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from reference_impl.audit_facts import FileFacts, NeededVersion, UndefinedSymbol, WheelFacts
+from reference_impl.audit_policy import policy_memo
 from reference_impl.audit_resolve import Searchable, resolve_needed, searchable
 from reference_impl.elf import ELF_MAGIC, ElfSummary, is_elf, summarize
 from reference_impl.errors import ELFError
@@ -26,19 +27,17 @@ if TYPE_CHECKING:
 _HEAD = 64 << 10
 """Bytes read from the start of an ELF member to find its program headers."""
 
-_VOCABULARY: dict[int, tuple[PolicySet, frozenset[str]]] = {}
-
 
 def symbol_vocabulary(policies: PolicySet) -> frozenset[str]:
     """Every symbol name some baseline of ``policies`` forbids: the undefined symbols facts
     keep. Computed once per policy set, and shared by every wheel read with it."""
-    cached = _VOCABULARY.get(id(policies))
-    if cached is None or cached[0] is not policies:
-        names = frozenset().union(
+    known = policy_memo(policies, "symbol-vocabulary")
+    if not known:
+        known[None] = frozenset().union(
             *(names for b in policies.baselines for names in b.forbidden_symbols.values())
         )
-        cached = _VOCABULARY[id(policies)] = (policies, names)
-    return cached[1]
+    found: frozenset[str] = known[None]
+    return found
 
 
 def read_facts(
