@@ -244,7 +244,6 @@ class _Decisions:
     """What :meth:`_Judgement.decide` finds, before a verdict or an outcome is made of it."""
 
     arch: str | None
-    arch_ok: bool
     arch_findings: list[Finding]
     wheel_wide: list[Finding]
     baselines: list[BaselineVerdict]
@@ -375,9 +374,7 @@ class _Judgement:
             first = Earliest(None, None)
 
         claims, claim_findings = self._claims(claimed, arch, arch_ok, all_files, arch_findings)
-        return _Decisions(
-            arch, arch_ok, arch_findings, wheel_wide, baselines, first, claims, claim_findings
-        )
+        return _Decisions(arch, arch_findings, wheel_wide, baselines, first, claims, claim_findings)
 
     def _blockers(
         self, indexes: Sequence[int], errors: Sequence[Finding]

@@ -3,8 +3,8 @@ new policy set, and the differences counted per tag, with examples.
 
 Only facts are judged (:func:`reference_impl.audit.judge_outcome`: the auditor's judgement,
 stopped at its decisions), so a census of a whole mirror is re-judged without opening a
-wheel. Facts read under a policy set that forbade fewer symbols
-than the new one cannot be judged under it; such wheels are counted apart, never guessed.
+wheel. Facts read under a policy set that forbade fewer symbols than the new one cannot be
+judged under it; such wheels are counted apart, never guessed.
 """
 
 from __future__ import annotations

@@ -102,14 +102,11 @@ def recorded(paths: Paths) -> dict[str, tuple[int, int]]:
     is an internal error (exit 70: a worker that died, a bug) is left out, so a resumed
     census audits it again rather than keep a row that says nothing about the wheel."""
     found: dict[str, tuple[int, int]] = {}
-    for source in _live_sources(paths, None):
-        for batch in source.wheels(["wheel", "size", "mtime_ns", "exit_code"]):
-            columns = [batch.column(i).to_pylist() for i in range(4)]
-            for wheel, size, mtime, code in zip(*columns, strict=True):
-                if code == ExitCode.INTERNAL:
-                    found.pop(wheel, None)
-                else:
-                    found[wheel] = (size, mtime)
+    for row in wheel_rows(paths, ["wheel", "size", "mtime_ns", "exit_code"]):
+        if row["exit_code"] == ExitCode.INTERNAL:
+            found.pop(row["wheel"], None)
+        else:
+            found[row["wheel"]] = (row["size"], row["mtime_ns"])
     return found
 
 
@@ -337,6 +334,7 @@ def _live_sources(paths: Paths, policy_digest: str | None) -> list[_Source]:
             raise CensusFileError(str(files_path), "missing: the files table of the census")
         pairs.append((wheels, open_table(files_path, "files")))
     tables = [table for pair in pairs for table in pair]
+    first = str(tables[0].metadata.get("policies")) if tables else ""
     for table in tables:
         digest = str(table.metadata.get("policies"))
         if policy_digest is not None and digest != policy_digest:
@@ -345,7 +343,6 @@ def _live_sources(paths: Paths, policy_digest: str | None) -> list[_Source]:
                 f"made under other policy data (digest {digest[:12]}, now "
                 f"{policy_digest[:12]}): finish it with that data, or start a new --out",
             )
-        first = str(tables[0].metadata.get("policies"))
         if digest != first:
             raise CensusFileError(
                 str(table.path),
