@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import http.server
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -81,28 +83,104 @@ def site_url(built_site: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium driven by selenium, at the wide width; one per session."""
-    webdriver = pytest.importorskip("selenium.webdriver")
-    chromium, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
-    if not chromium or not driver_path:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser-deps)")
-    with tempfile.TemporaryDirectory(prefix="perennial-chromium-") as profile:
+class Browser:
+    """The session's Chromium, driven by selenium, started again when its tab crashes.
+
+    Headless Chromium has, once in a CI run, killed its renderer while loading a page the
+    same run had read fine before ("tab crashed"), and every later command of the session
+    then failed: one crash ended eleven tests. A page load that meets a crashed tab is
+    therefore made once more in a fresh Chromium, with a warning in the run's summary; a page
+    that crashes it twice fails its test, and a test that finds the tab dead gets a fresh
+    one. Everything else is the selenium driver's own (attributes are forwarded).
+    """
+
+    def __init__(self, profiles: str) -> None:
+        self._profile = profiles
+        """A new profile folder under it for each start: a crashed one may still be locked."""
+        self._size = (WIDE, HEIGHT)
+        self.driver = self._start()
+
+    def _start(self) -> Any:
+        from selenium import webdriver
+
         options = webdriver.ChromeOptions()
-        options.binary_location = chromium
+        options.binary_location = shutil.which("chromium") or "chromium"
         for flag in FLAGS:
             options.add_argument(flag)
-        options.add_argument(f"--user-data-dir={profile}")
+        options.add_argument(f"--user-data-dir={tempfile.mkdtemp(dir=self._profile)}")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        service = webdriver.ChromeService(executable_path=driver_path)
+        service = webdriver.ChromeService(executable_path=shutil.which("chromedriver"))
         driver = webdriver.Chrome(options=options, service=service)
         driver.set_page_load_timeout(30)
-        driver.set_window_size(WIDE, HEIGHT)
+        driver.set_window_size(*self._size)
+        return driver
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.driver, name)
+
+    def set_window_size(self, width: int, height: int) -> None:
+        self._size = (width, height)
+        self.driver.set_window_size(width, height)
+
+    def get(self, url: str) -> None:
+        from selenium.common.exceptions import WebDriverException
+
         try:
-            yield driver
+            self.driver.get(url)
+        except WebDriverException as error:
+            if not _crashed(error):
+                raise
+            warnings.warn(
+                f"Chromium's tab crashed loading {url}: loaded again in a new one", stacklevel=2
+            )
+            self.restart()
+            self.driver.get(url)
+
+    def revive(self) -> None:
+        """Start a fresh Chromium if the last test left this one's tab crashed."""
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            self.driver.execute_script("return 1")
+        except WebDriverException as error:
+            if not _crashed(error):
+                raise
+            warnings.warn("Chromium's tab had crashed: a new one was started", stacklevel=2)
+            self.restart()
+
+    def restart(self) -> None:
+        with contextlib.suppress(Exception):  # a crashed browser may not answer
+            self.driver.quit()
+        self.driver = self._start()
+
+    def quit(self) -> None:
+        self.driver.quit()
+
+
+def _crashed(error: Exception) -> bool:
+    return "tab crashed" in str(error) or "session deleted" in str(error)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium driven by selenium, at the wide width; one per session,
+    started again after a crash (:class:`Browser`)."""
+    pytest.importorskip("selenium.webdriver")
+    if not shutil.which("chromium") or not shutil.which("chromedriver"):
+        pytest.skip("Debian's chromium and chromium-driver are not installed (make browser-deps)")
+    with tempfile.TemporaryDirectory(prefix="perennial-chromium-") as profiles:
+        chromium = Browser(profiles)
+        try:
+            yield chromium
         finally:
-            driver.quit()
+            chromium.quit()
+
+
+@pytest.fixture(autouse=True)
+def _a_live_browser(request: pytest.FixtureRequest) -> None:
+    """Each test that uses the browser starts with a tab that has not crashed."""
+    if "browser" in request.fixturenames:
+        request.getfixturevalue("browser").revive()
 
 
 def severe_messages(driver: Any) -> list[str]:

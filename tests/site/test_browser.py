@@ -5,9 +5,11 @@ Screenshots go to ci-output/screenshots/ so a person can look at what readers se
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from .conftest import screenshot, severe_messages
+from .conftest import WIDE, screenshot, severe_messages
 
 pytestmark = pytest.mark.browser
 
@@ -60,3 +62,28 @@ def test_root_redirects_to_home(browser: object, site_url: str) -> None:
 
     browser.get(f"{site_url}/")  # type: ignore[attr-defined]
     WebDriverWait(browser, 10).until(lambda d: d.current_url.endswith("docs/index.html"))
+
+
+def test_a_crashed_tab_is_replaced_and_the_page_loaded_again(browser: Any, site_url: str) -> None:
+    """Chromium's renderer killed for real (chrome://crash): the next load warns and works."""
+    from selenium.common.exceptions import WebDriverException
+
+    crashed = browser.driver
+    with pytest.raises(WebDriverException, match="crashed"):
+        crashed.get("chrome://crash")
+    with pytest.warns(UserWarning, match="tab crashed loading"):
+        browser.get(f"{site_url}/docs/index.html")
+    assert browser.driver is not crashed
+    assert browser.title and browser.get_window_size()["width"] == WIDE
+
+
+def test_a_tab_left_crashed_is_replaced_before_the_next_test(browser: Any, site_url: str) -> None:
+    from selenium.common.exceptions import WebDriverException
+
+    crashed = browser.driver
+    with pytest.raises(WebDriverException, match="crashed"):
+        crashed.get("chrome://crash")
+    with pytest.warns(UserWarning, match="had crashed"):
+        browser.revive()  # what the autouse fixture does before each browser test
+    assert browser.driver is not crashed
+    assert browser.execute_script("return 6 * 7") == 42
