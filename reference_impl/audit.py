@@ -21,6 +21,7 @@ from reference_impl.audit_checks import (
     ERROR,
     NOTE,
     WARNING,
+    FileView,
     Finding,
     architecture_findings,
     describe,
@@ -32,16 +33,17 @@ from reference_impl.audit_checks import (
 )
 from reference_impl.audit_facts import FactsIncompleteError, FileFacts, WheelFacts
 from reference_impl.audit_glibc import Earliest, Need, combined_needs, earliest, file_needs
-from reference_impl.audit_policy import EffectivePolicy, effective_policy, grows
+from reference_impl.audit_policy import EffectivePolicy, effective_policy, grows, policy_memo
 from reference_impl.audit_read import read_facts, symbol_vocabulary
 from reference_impl.errors import TagError
 from reference_impl.policy import GlibcVersion, PolicySet, default_policies
-from reference_impl.record import record
+from reference_impl.record import record, replace
 from reference_impl.tags import parse_platform_tag
+from reference_impl.wheelfile import installed_path
 
 TYPE_CHECKING = False  # typing costs an audit 10 ms to import; mypy reads it all the same
 if TYPE_CHECKING:
-    from typing import BinaryIO
+    from typing import Any, BinaryIO
 
 __all__ = [
     "ERROR",
@@ -219,13 +221,23 @@ def judge(facts: WheelFacts, policies: PolicySet) -> WheelAudit:
     return _Judgement(facts, policies, reasons=True).audit()
 
 
-def judge_outcome(facts: WheelFacts, policies: PolicySet) -> Outcome:
+def judge_outcome(
+    facts: WheelFacts, policies: PolicySet, contents: Sequence[bytes] | None = None
+) -> Outcome:
     """``outcome(judge(facts, policies))``, by the same judgement, which stops looking at a
     file once one thing blocks it and builds no per-file verdict, needs or report findings:
     about two thirds of the cost, for a review that judges a census twice. Raises as
-    :func:`judge`."""
+    :func:`judge`.
+
+    ``contents`` may name each file's facts but its path (equal names for equal facts, as
+    :class:`reference_impl.census.rows.FactsReader` gives them): what a file decides on its
+    own (how the policies read it, its earliest tag, what blocks it under each glibc) is then
+    worked out once per name and policy set, not once per file. A mirror holds the same
+    file facts many times over: one build for each Python version, bundled libraries."""
     _check_vocabulary(facts, policies)
-    return _Judgement(facts, policies, reasons=False).outcome()
+    if contents is not None and len(contents) != len(facts.files):
+        raise ValueError("one content name per file")
+    return _Judgement(facts, policies, reasons=False, contents=contents).outcome()
 
 
 def _check_vocabulary(facts: WheelFacts, policies: PolicySet) -> None:
@@ -258,12 +270,29 @@ class _Judgement:
     minimal glibc ask the same). Without ``reasons`` a file's blockers stop at the first
     (whether it is blocked is all an outcome needs), so only :meth:`outcome` may be asked."""
 
-    def __init__(self, facts: WheelFacts, policies: PolicySet, reasons: bool) -> None:
+    def __init__(
+        self,
+        facts: WheelFacts,
+        policies: PolicySet,
+        reasons: bool,
+        contents: Sequence[bytes] | None = None,
+    ) -> None:
         self.facts = facts
         self.policies = policies
         self.reasons = reasons
-        self.views = [view_of(f, policies) for f in facts.files]
-        self.cache: dict[tuple[int, GlibcVersion], list[Finding]] = {}
+        self.shared: list[_SharedFile] | None = None
+        """With ``contents`` (outcomes only): what each file decides on its own, shared with
+        every file of the same facts judged under these policies."""
+        if contents is None:
+            self.views = [view_of(f, policies) for f in facts.files]
+        else:
+            assert not reasons, "shared findings name another file: outcomes only"
+            self.shared = [
+                _shared(f, name, policies) for f, name in zip(facts.files, contents, strict=True)
+            ]
+            self.views = [s.view_of(f) for s, f in zip(self.shared, facts.files, strict=True)]
+        self.cache: dict[Any, list[Finding]] = {}
+        """Blockers by (file index, glibc); a shared file's are in its own, by glibc."""
         self.earliest_of: list[Earliest] = []
         """Each file's earliest tag, in the order of ``views``."""
         self.satisfied_from: list[GlibcVersion | None] = []
@@ -390,12 +419,14 @@ class _Judgement:
                 return list(errors)
             out = []
             known, cache = self.satisfied_from, self.cache
+            shared = self.shared
             for i in indexes:
                 if i < len(known) and (first := known[i]) is not None and glibc >= first:
                     continue
-                found = cache.get((i, glibc))
+                memo, key = (shared[i].blocked, glibc) if shared else (cache, (i, glibc))
+                found = memo.get(key)
                 if found is None:
-                    found = cache[(i, glibc)] = file_blockers(
+                    found = memo[key] = file_blockers(
                         self.views[i], policy, self.policies, first_only=not self.reasons
                     )
                 if found and not self.reasons:
@@ -419,13 +450,20 @@ class _Judgement:
         """File ``index``'s earliest tag, into :attr:`earliest_of` and :attr:`satisfied_from`."""
         view = self.views[index]
         own = [f for f in errors if f.file == view.facts.path]
-        first = (
-            earliest([view], arch, self.policies, self._blockers([index], own))
-            if arch
-            else Earliest(None, None)
-        )
+        shared = self.shared[index] if self.shared and arch and not own else None
+        if shared and arch in shared.earliest:
+            first, satisfied_from = shared.earliest[arch]
+        else:
+            first = (
+                earliest([view], arch, self.policies, self._blockers([index], own))
+                if arch
+                else Earliest(None, None)
+            )
+            satisfied_from = self._satisfied_from(index, first)
+            if shared and arch:
+                shared.earliest[arch] = (first, satisfied_from)
         self.earliest_of.append(first)
-        self.satisfied_from.append(self._satisfied_from(index, first))
+        self.satisfied_from.append(satisfied_from)
 
     def _earliest(
         self, arch: str, all_files: Callable[[EffectivePolicy], list[Finding]]
@@ -497,6 +535,37 @@ def _earliest_tag(first: Earliest, arch: str | None) -> str | None:
     return f"manylinux_{first.glibc.tag_part}_{arch}" if first.glibc else None
 
 
+class _SharedFile:
+    """What one file's facts decide on their own under one policy set, for every file of
+    the same facts (:func:`judge_outcome`'s ``contents``): the view, each architecture's
+    earliest tag (and the glibc it satisfies everything from), the first blocker under each
+    glibc. The findings name the first such file's path: only outcomes read them, and an
+    outcome asks only whether there are any."""
+
+    __slots__ = ("blocked", "earliest", "view")
+
+    def __init__(self, view: FileView) -> None:
+        self.view = view
+        self.earliest: dict[str, tuple[Earliest, GlibcVersion | None]] = {}
+        self.blocked: dict[Any, list[Finding]] = {}
+        """By glibc: the files judged share an architecture, this file's (an outcome asks
+        a file's blockers only under its wheel's architecture, when all its files agree)."""
+
+    def view_of(self, file: FileFacts) -> FileView:
+        """The view of ``file`` (the same facts at another path)."""
+        if file is self.view.facts:
+            return self.view
+        return replace(self.view, facts=file, installed=installed_path(file.path))
+
+
+def _shared(file: FileFacts, content: bytes, policies: PolicySet) -> _SharedFile:
+    known = policy_memo(policies, "shared-files")
+    found: _SharedFile | None = known.get(content)
+    if found is None:
+        found = known[content] = _SharedFile(view_of(file, policies))
+    return found
+
+
 def _proposed(policies: PolicySet, arch: str | None, glibc: GlibcVersion | None) -> bool:
     """Whether the policy that judges glibc X.Y on ``arch`` is a proposed baseline's."""
     policy = effective_policy(policies, arch, glibc) if arch and glibc else None
@@ -511,22 +580,29 @@ def _claimed(
     tag that begins like a manylinux tag but breaks the grammar."""
     out: list[tuple[str, str, GlibcVersion | None, str | None]] = []
     seen: set[tuple[str, str]] = set()
+    parsed = policy_memo(policies, "claimed-tag")
     for source, tags in (("filename", facts.filename_tags), ("WHEEL", facts.wheel_tags)):
         for full in tags:
             platform = full.split("-", 2)[-1]
             if (platform, source) in seen:
                 continue
             seen.add((platform, source))
-            try:
-                tag = parse_platform_tag(platform, policies)
-            except TagError as error:
-                out.append((platform, source, None, error.problem))
-                continue
-            if tag.is_manylinux:
-                out.append((platform, source, tag.glibc, tag.arch))
-            else:
-                out.append((platform, source, None, None))
+            if platform not in parsed:
+                parsed[platform] = _claimed_tag(platform, policies)
+            glibc, arch = parsed[platform]
+            out.append((platform, source, glibc, arch))
     return out
+
+
+def _claimed_tag(platform: str, policies: PolicySet) -> tuple[GlibcVersion | None, str | None]:
+    """(glibc, arch) of a manylinux tag, (None, None) of a tag outside PEP 600, (None,
+    problem) of a tag that breaks the grammar; remembered per policy set, as a census claims
+    the same few dozen tags over and over."""
+    try:
+        tag = parse_platform_tag(platform, policies)
+    except TagError as error:
+        return None, error.problem
+    return (tag.glibc, tag.arch) if tag.is_manylinux else (None, None)
 
 
 def _not_judged(claims: Sequence[ClaimVerdict], wheel_needs: Sequence[Need]) -> list[Finding]:

@@ -21,6 +21,22 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+MEMO_ENTRIES = 1 << 16
+"""The most answers one memo keeps: a census meets a few hundred version names, tags and ELF
+identities, but a hostile mirror may hold millions."""
+
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """A dict that forgets everything once it holds :data:`MEMO_ENTRIES` answers: its keys
+    come from input (version names, tags, ELF flags), and memory stays bounded whatever a
+    census reads. Reads are the dict's own; only storing an answer costs a check."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= MEMO_ENTRIES:
+            self.clear()
+        super().__setitem__(key, value)
+
+
 _MEMOS: dict[tuple[int, str], tuple[PolicySet, dict[Any, Any]]] = {}
 
 
@@ -28,11 +44,11 @@ def policy_memo(policies: PolicySet, name: str) -> dict[Any, Any]:
     """A dict kept for one policy set under ``name``: every lookup that the reader and the
     judge repeat for each wheel or file is remembered in one (a policy set is immutable, so
     its answers never go stale; the set is held, so its ``id`` is not reused while the memo
-    lives)."""
+    lives). It forgets past :data:`MEMO_ENTRIES` answers."""
     key = (id(policies), name)
     cached = _MEMOS.get(key)
     if cached is None or cached[0] is not policies:
-        cached = _MEMOS[key] = (policies, {})
+        cached = _MEMOS[key] = (policies, _Memo())
     return cached[1]
 
 

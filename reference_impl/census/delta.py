@@ -10,7 +10,7 @@ judged under it; such wheels are counted apart, never guessed.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from reference_impl.audit import judge_outcome
@@ -56,12 +56,18 @@ class Delta:
     """Wheels whose earliest tag moves to a newer glibc (or that can carry none any more)."""
 
 
-def verdict_delta(facts: Iterable[WheelFacts], base: PolicySet, head: PolicySet) -> Delta:
+Named = tuple[WheelFacts, Sequence[bytes]]
+"""A wheel's facts with each file's content name (:func:`judge_outcome`'s ``contents``)."""
+
+
+def verdict_delta(facts: Iterable[WheelFacts | Named], base: PolicySet, head: PolicySet) -> Delta:
     """Judge every wheel's facts under ``base`` and ``head`` and count what changes."""
     delta = Delta()
-    for wheel in facts:
+    for item in facts:
+        wheel, contents = item if isinstance(item, tuple) else (item, None)
         try:
-            before, after = judge_outcome(wheel, base), judge_outcome(wheel, head)
+            before = judge_outcome(wheel, base, contents)
+            after = judge_outcome(wheel, head, contents)
         except FactsIncompleteError:
             delta.incomplete.add(wheel.filename)
             continue

@@ -8,6 +8,7 @@ field: a census file is input like any other.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,16 +18,33 @@ from reference_impl.audit import WheelAudit
 from reference_impl.audit_facts import (
     FACTS_FORMAT,
     FACTS_VERSION,
+    FileFacts,
     WheelFacts,
     facts_from_json,
     facts_json,
 )
 from reference_impl.census.found import Found
+from reference_impl.record import replace
 
 ERROR = "error"
 """The verdict of a wheel that could not be read."""
 
-_FACTS_KEYS = ("wheel", "filename", "dist_info", "filename_tags", "wheel_tags", "symbol_vocabulary")
+FACTS_KEYS = ("wheel", "filename", "dist_info", "filename_tags", "wheel_tags", "symbol_vocabulary")
+"""The wheels-table columns that hold the wheel's part of its facts."""
+FILE_FACTS_KEYS = (
+    "path",
+    "elf",
+    "soname",
+    "rpath",
+    "runpath",
+    "libraries",
+    "needed_versions",
+    "undefined",
+    "isa_needed",
+    "executable_stack",
+)
+"""The files-table columns that hold a file's facts: the fields of a file object of the
+audit-facts JSON form (the others say what the audit concluded of the file)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,7 @@ class CensusRows:
 def audit_rows(found: Found, audit: WheelAudit) -> CensusRows:
     """The rows of an audited wheel: its facts and its verdict under the census's policies."""
     facts = facts_json(audit.facts)
-    wheel = {key: facts[key] for key in _FACTS_KEYS}
+    wheel = {key: facts[key] for key in FACTS_KEYS}
     wheel.update(
         wheel=found.path,
         size=found.size,
@@ -112,6 +130,59 @@ def error_rows(found: Found, problem: str, exit_code: int) -> CensusRows:
 
 def facts_of(wheel: dict[str, Any], files: Sequence[dict[str, Any]], census: str) -> WheelFacts:
     """The facts of a wheel read back from its census rows (not of an error row)."""
-    document = {key: wheel[key] for key in _FACTS_KEYS}
+    document = {key: wheel[key] for key in FACTS_KEYS}
     document.update(format=FACTS_FORMAT, version=FACTS_VERSION, files=list(files))
     return facts_from_json(document, f"{census}: {wheel['wheel']}")
+
+
+_CONTENT_KEYS = FILE_FACTS_KEYS[1:]
+"""A file's facts but its path."""
+assert FILE_FACTS_KEYS[0] == "path"
+
+
+class FactsReader:
+    """Reads wheels' facts back from census rows as :func:`facts_of` does, decoding each
+    distinct file content once, and names each file's content for
+    :func:`~reference_impl.audit.judge_outcome` (a digest of its facts but its path), so a
+    review judges it once too. A mirror holds each build's facts once per Python version
+    and bundled libraries in every wheel of a release: the 1,051 wheels of the latest
+    releases of 30 projects hold 3,796 ELF files but 266 distinct contents."""
+
+    def __init__(self, census: str) -> None:
+        self.census = census
+        self._decoded: dict[bytes, FileFacts] = {}
+
+    def read(
+        self, wheel: dict[str, Any], files: Sequence[dict[str, Any]]
+    ) -> tuple[WheelFacts, tuple[bytes, ...]]:
+        """The wheel's facts and each file's content name. A wheel with a file content not
+        met before is decoded whole by :func:`facts_of`, which checks every field."""
+        names = tuple(_content_name(row) for row in files)
+        decoded = []
+        for row, name in zip(files, names, strict=True):
+            known = self._decoded.get(name)
+            if known is None or type(row["path"]) is not str:
+                return self._remember(facts_of(wheel, files, self.census), names), names
+            decoded.append(known if known.path == row["path"] else replace(known, path=row["path"]))
+        return replace(facts_of(wheel, (), self.census), files=tuple(decoded)), names
+
+    def _remember(self, facts: WheelFacts, names: Sequence[bytes]) -> WheelFacts:
+        """Keep the decoded files of ``facts`` (at most :data:`REMEMBERED`: past it, the
+        oldest half is forgotten)."""
+        for file, name in zip(facts.files, names, strict=True):
+            self._decoded.setdefault(name, file)
+        if len(self._decoded) > REMEMBERED:
+            for name in list(self._decoded)[: REMEMBERED // 2]:
+                del self._decoded[name]
+        return facts
+
+
+REMEMBERED = 1 << 15
+"""The most decoded file contents a :class:`FactsReader` keeps."""
+
+
+def _content_name(row: dict[str, Any]) -> bytes:
+    """A digest of a file row's facts but its path: equal for equal facts (the row's values
+    come from Parquet, so their order and types are fixed by the schema)."""
+    text = repr([row[key] for key in _CONTENT_KEYS]).encode()
+    return hashlib.blake2b(text, digest_size=16).digest()

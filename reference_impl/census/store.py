@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from reference_impl.census.rows import CensusRows
+from reference_impl.census.rows import FACTS_KEYS, FILE_FACTS_KEYS, CensusRows
 from reference_impl.census.scope import Scope
 from reference_impl.census.table import (
     BATCH,
@@ -161,7 +161,7 @@ def merge(paths: Paths, policy_digest: str) -> None:
         wheel_schema, file_schema = schemas(policy_digest)
         live = _live_sources(paths, policy_digest)
         for source in live:  # out of step tables are refused, not merged
-            for _ in source.pairs(None, keys_only=True):
+            for _ in source.pairs(None, KEY_COLUMNS):
                 pass
         file_batches = (b for source in live for b in source.files(None))
         _write_whole(paths.files, file_batches, file_schema, "merge.files")
@@ -182,15 +182,29 @@ def _remove(folder: Path) -> None:
     folder.rmdir()
 
 
+KEY_COLUMNS = (("wheel", "elf_files"), ("wheel",))
+"""The columns that checking the two tables in step reads."""
+FACTS_COLUMNS = (
+    ("wheel", "elf_files", "verdict", *FACTS_KEYS),
+    ("wheel", *FILE_FACTS_KEYS),
+)
+"""The columns of the wheels and files tables that a wheel's facts are read back from
+(:func:`~reference_impl.census.rows.facts_of`), with those of the order check and the
+verdict that marks an error row: what a review reads, and nothing it does not."""
+
+
 def read_census(
-    paths: Paths, only: set[str] | None = None
+    paths: Paths,
+    only: set[str] | None = None,
+    columns: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Every wheel row with its file rows, main tables then parts, a replaced wheel's old
     rows left out; memory stays one batch of each table. Given ``only``, the file rows of
-    other wheels are not read (they come with no file rows). CensusFileError if the two
-    tables are out of step."""
+    other wheels are not read (they come with no file rows); given ``columns`` (of the
+    wheels table, of the files table, each with ``wheel``, the first with ``elf_files``),
+    only those are read. CensusFileError if the two tables are out of step."""
     for source in _live_sources(paths, None):
-        yield from source.pairs(only)
+        yield from source.pairs(only, columns)
 
 
 def touched_wheels(paths: Paths, scope: Scope, vocabulary: frozenset[str]) -> set[str]:
@@ -287,15 +301,15 @@ class _Source:
             yield _filtered(batch, self.dropped, kept)
 
     def pairs(
-        self, only: set[str] | None, keys_only: bool = False
+        self,
+        only: set[str] | None,
+        columns: tuple[Sequence[str], Sequence[str]] | None = None,
     ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
         """Each wheel row with its file rows (given ``only``, the file rows of those wheels
         alone), checking that the files table is in step: as many rows of each wheel, in
-        the order of the wheels, as its ``elf_files`` counts. ``keys_only`` reads just
-        the columns that check needs."""
-        wheel_columns, file_columns = (
-            (["wheel", "elf_files"], ["wheel"]) if keys_only else (None, None)
-        )
+        the order of the wheels, as its ``elf_files`` counts. Given ``columns`` (wheels,
+        files), only those are read."""
+        wheel_columns, file_columns = columns or (None, None)
         wanted = None if only is None else _value_set(only)
         file_rows = (row for batch in self.files(wanted, file_columns) for row in batch.to_pylist())
         pending: dict[str, Any] | None = next(file_rows, None)

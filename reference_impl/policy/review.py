@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from reference_impl.audit_facts import WheelFacts
-from reference_impl.census.delta import Delta, verdict_delta
+from reference_impl.census.delta import Delta, Named, verdict_delta
 from reference_impl.errors import ExitCode, PerennialError, PolicyError
 from reference_impl.policy.diff import describe, diff_baselines
 from reference_impl.policy.load import load_policies
@@ -280,7 +280,8 @@ def evidence_check(folder: Path, base: PolicySet, head: PolicySet) -> EvidenceCh
 
 
 class _Wheels(Protocol):
-    """Where the wheels of a delta come from: their facts, one by one."""
+    """Where the wheels of a delta come from: their facts, one by one (with each file's
+    content name where the source knows it)."""
 
     unreadable: int
     """Wheels that hold no facts, counted while iterating."""
@@ -288,7 +289,7 @@ class _Wheels(Protocol):
     """Wheels left unjudged because they name nothing the change touches."""
     described: str
 
-    def __iter__(self) -> Iterator[WheelFacts]: ...
+    def __iter__(self) -> Iterator[WheelFacts | Named]: ...
 
 
 class _CensusFacts:
@@ -302,11 +303,17 @@ class _CensusFacts:
         self.unreadable = 0
         self.untouched = 0
 
-    def __iter__(self) -> Iterator[WheelFacts]:
+    def __iter__(self) -> Iterator[Named]:
         from reference_impl.audit_read import symbol_vocabulary
-        from reference_impl.census.rows import ERROR, facts_of
+        from reference_impl.census.rows import ERROR, FactsReader
         from reference_impl.census.scope import scope_of
-        from reference_impl.census.store import Paths, check_census, read_census, touched_wheels
+        from reference_impl.census.store import (
+            FACTS_COLUMNS,
+            Paths,
+            check_census,
+            read_census,
+            touched_wheels,
+        )
 
         paths = Paths.of(self.census)
         if not paths.tables():
@@ -315,13 +322,14 @@ class _CensusFacts:
         scope = scope_of(self.base, self.head)
         vocabulary = symbol_vocabulary(self.base) | symbol_vocabulary(self.head)
         only = touched_wheels(paths, scope, vocabulary) if scope else None
-        for wheel, files in read_census(paths, only):
+        reader = FactsReader(str(self.census))
+        for wheel, files in read_census(paths, only, FACTS_COLUMNS):
             if wheel["verdict"] == ERROR:
                 self.unreadable += 1
             elif only is not None and wheel["wheel"] not in only:
                 self.untouched += 1
             else:
-                yield facts_of(wheel, files, str(self.census))
+                yield reader.read(wheel, files)
 
 
 class _FixtureFacts:

@@ -168,3 +168,17 @@ def test_the_shortcut_above_a_files_earliest_tag_changes_no_verdict(
     quick = [wheel_json(judge(f, policies)) for f in crafted_facts.values()]
     monkeypatch.setattr(audit._Judgement, "_satisfied_from", lambda *_: None)
     assert [wheel_json(judge(f, policies)) for f in crafted_facts.values()] == quick
+
+
+def test_what_the_judge_remembers_per_policy_set_stays_bounded() -> None:
+    """Version names come from input: a mirror of millions of them must not grow the memo
+    without end, and an answer after the memo forgot is the same answer."""
+    from reference_impl.audit_policy import MEMO_ENTRIES, policy_memo, version_class
+    from reference_impl.policy import default_policy_dir, load_policies
+
+    policies = load_policies(default_policy_dir())  # a fresh set: its memos start empty
+    first = version_class(policies, "GLIBCXX_3.4.21")
+    for n in range(MEMO_ENTRIES + 10):
+        version_class(policies, f"HOSTILE_{n}")
+    assert 0 < len(policy_memo(policies, "version-class")) <= MEMO_ENTRIES
+    assert version_class(policies, "GLIBCXX_3.4.21") == first == ("GLIBCXX", "3.4.21", (3, 4, 21))

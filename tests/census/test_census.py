@@ -135,3 +135,12 @@ def test_no_census_and_no_folders_is_bad_input(tmp_path: Path, name: str) -> Non
     ran = perennial("census", "--out", str(tmp_path / name))
     assert ran.code == 3 and ran.out == ""
     assert ran.err.count("\n") == 1 and str(tmp_path / name) in ran.err
+
+
+def test_the_facts_columns_are_the_fields_of_the_facts_json() -> None:
+    """A review reads only these columns: a field the facts gain must be read back too."""
+    from reference_impl.census.rows import FACTS_KEYS, FILE_FACTS_KEYS
+
+    facts = facts_json(read_facts(max(FIXTURES.rglob("*.whl"), key=lambda p: p.stat().st_size)))
+    assert set(FACTS_KEYS) == set(facts) - {"format", "version", "files"}
+    assert any(facts["files"]) and all(set(f) == set(FILE_FACTS_KEYS) for f in facts["files"])

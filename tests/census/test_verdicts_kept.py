@@ -132,6 +132,32 @@ def test_judging_an_outcome_decides_what_the_full_verdict_decides() -> None:
     assert compared > 3 * 100
 
 
+def test_judgements_shared_between_files_of_the_same_facts_decide_alike() -> None:
+    """A review judges a census's facts read by FactsReader, which names each file's facts
+    but its path, and judge_outcome works each name out once per policy set: every fixture,
+    judged after all the others have filled those shared judgements, must still get the
+    decisions of its own full verdict, under every policy set."""
+    from reference_impl.census.rows import FACTS_KEYS, FactsReader
+
+    reader = FactsReader("fixtures")
+    names_at: dict[bytes, set[str]] = {}
+    compared = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        sets = dict(policy_sets(Path(scratch)))
+        read = [facts for _, facts in fixture_facts(sets["shipped"]) if facts is not None]
+        for facts in read + read[::-1]:  # each judged after the others, in both orders
+            document = json.loads(json.dumps(facts_json(facts)))
+            again, names = reader.read({k: document[k] for k in FACTS_KEYS}, document["files"])
+            assert again == facts
+            for file, name in zip(facts.files, names, strict=True):
+                names_at.setdefault(name, set()).add(file.path)
+            for policies in sets.values():
+                assert judge_outcome(again, policies, names) == outcome(judge(facts, policies))
+                compared += 1
+    assert compared > 2 * 3 * 100
+    assert sum(len(paths) > 1 for paths in names_at.values()) > 10, "nothing was shared"
+
+
 def test_the_quick_facts_reader_reads_what_the_checking_reader_reads() -> None:
     documents = [
         json.loads(json.dumps(facts_json(facts)))
