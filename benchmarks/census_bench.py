@@ -11,6 +11,9 @@ command and of each Dask worker, sampled with psutil), and prints what it measur
     .venv/bin/python benchmarks/census_bench.py scale --count 10000 [--max-mb 10]
                                                            # hard links of the corpus
     .venv/bin/python benchmarks/census_bench.py rejudge-scale  # review over that census
+    .venv/bin/python benchmarks/census_bench.py releases  # every manylinux wheel of one
+                                                           # release of 30 projects (real,
+                                                           # 1.9 GB): census and reviews
     .venv/bin/python benchmarks/census_bench.py all --json out.json  # the four, in order
     .venv/bin/python benchmarks/census_bench.py verdicts --out before/  # not timed: every
                                                            # verdict, to compare after a change
@@ -45,6 +48,44 @@ VENV_BIN = REPO / ".venv" / "bin"
 sys.path.insert(0, str(REPO))
 DEFAULT_CACHE = Path.home() / ".cache" / "perennial-bench" / "wheels"
 DEFAULT_WORK = Path(tempfile.gettempdir()) / "perennial-census-bench"
+RELEASES_CACHE = Path.home() / ".cache" / "perennial-bench" / "releases"
+RELEASES = [
+    "pyyaml==6.0.4",
+    "markupsafe==3.0.4",
+    "msgpack==1.2.4",
+    "charset-normalizer==3.5.3",
+    "zstandard==0.25.0",
+    "ujson==6.1.0",
+    "regex==2026.11.19",
+    "psutil==7.2.2",
+    "cffi==2.1.1",
+    "pillow==13.0.0",
+    "lxml==6.1.3",
+    "numpy==2.5.5",
+    "aiohttp==3.14.5",
+    "frozenlist==1.8.0",
+    "multidict==7.2.1",
+    "yarl==1.25.1",
+    "propcache==0.5.4",
+    "pydantic-core==2.50.5",
+    "cryptography==50.0.2",
+    "bcrypt==5.0.0",
+    "rpds-py==2026.9.1",
+    "wrapt==2.5.2",
+    "greenlet==3.5.6",
+    "kiwisolver==1.5.1",
+    "pandas==3.1.1",
+    "orjson==3.13.0",
+    "cython==3.3.1",
+    "grpcio==1.85.3",
+    "h5py==3.16.0",
+    "shapely==2.2.0",
+]
+"""The releases stage's mirror slice: every manylinux wheel of these releases (the newest of
+each project on 2026-12-02), 1,051 wheels for every Python version and architecture they
+ship: what a mirror holds of a release, where the corpus holds one wheel per architecture."""
+SIMPLE = "https://pypi.org/simple/{name}/"
+"""The index's simple API, asked for JSON (PEP 691)."""
 CHANGE = (
     "baselines/manylinux_2_24.toml",
     'libraries = ["libmvec.so.1"]',
@@ -340,6 +381,89 @@ def stage_rejudge_scale(args: argparse.Namespace) -> dict[str, Any]:
     return rows
 
 
+def download_releases(cache: Path) -> list[Path]:
+    """Every manylinux wheel of :data:`RELEASES` into ``cache``, each checked against the
+    SHA-256 digest the index gives (what is already there is checked, not fetched)."""
+    import hashlib
+    import urllib.parse
+    import urllib.request
+
+    cache.mkdir(parents=True, exist_ok=True)
+    wheels = []
+    for pin in RELEASES:
+        name, version = pin.split("==")
+        index = SIMPLE.format(name=name)
+        asked = urllib.request.Request(
+            index, headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+        )
+        with urllib.request.urlopen(asked, timeout=60) as answer:
+            files = json.load(answer)["files"]
+        for file in files:
+            filename = file["filename"]
+            project, _, rest = filename.partition("-")
+            if (
+                not filename.endswith(".whl")
+                or "manylinux" not in filename
+                or re.sub(r"[-_.]+", "_", project).lower() != re.sub(r"[-_.]+", "_", name)
+                or not rest.startswith(f"{version}-")
+            ):
+                continue
+            target = cache / filename
+            if not target.exists():
+                url = urllib.parse.urljoin(index, file["url"])  # a mirror may answer relative
+                with urllib.request.urlopen(url, timeout=600) as answer:
+                    body = answer.read()
+                part = target.with_suffix(".part")
+                part.write_bytes(body)
+                part.rename(target)
+            digest = hashlib.sha256(target.read_bytes()).hexdigest()
+            if digest != file["hashes"]["sha256"]:
+                target.unlink()
+                sys.exit(f"{filename}: its SHA-256 is not the one PyPI gives: removed, run again")
+            wheels.append(target)
+    return sorted(wheels)
+
+
+def stage_releases(args: argparse.Namespace) -> dict[str, Any]:
+    """A census of one release of 30 projects, every wheel a mirror holds of it, with 1 and
+    2 workers; then the three changes reviewed over it, as the command and in process (each
+    phase), against the census that re-auditing would be."""
+    from reference_impl.census.rows import ERROR, FactsReader
+    from reference_impl.census.store import FACTS_COLUMNS, Paths, read_census
+
+    wheels = download_releases(args.releases)
+    rows: dict[str, Any] = {
+        "wheels": len(wheels),
+        "input_gb": sum(w.stat().st_size for w in wheels) / 1e9,
+    }
+    for workers in (1, 2):
+        out = args.work / f"releases-{workers}.parquet"
+        rows[f"census_{workers}_worker_s"] = census(args.releases, out, workers).seconds
+    out = args.work / "releases-1.parquet"
+    reader = FactsReader(str(out))
+    names = [
+        name
+        for wheel, files in read_census(Paths.of(out), None, FACTS_COLUMNS)
+        if wheel["verdict"] != ERROR
+        for name in reader.read(wheel, files)[1]
+    ]
+    rows["elf_files"], rows["distinct_file_facts"] = len(names), len(set(names))
+    for name, change in (("scoped", CHANGE), ("floor", FLOOR), ("unscoped", UNSCOPED)):
+        head_dir = changed_policies(args.work, change)
+        review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
+        measured = measure([*review, "--census", str(out), "--json"])
+        judged = json.loads(measured.stdout)["wheels"]
+        rows[name] = {
+            "seconds": measured.seconds,
+            "judged": judged["judged"],
+            "changed": judged["changed"]["wheels"],
+            "ratio_vs_1_worker_census": rows["census_1_worker_s"] / measured.seconds,
+            "ratio_vs_2_worker_census": rows["census_2_worker_s"] / measured.seconds,
+        }
+    print(json.dumps(rows, indent=2))
+    return rows
+
+
 def stage_verdicts(args: argparse.Namespace) -> dict[str, Any]:
     """Not a measurement: the verdicts a speed change must leave byte-identical, written to
     ``--out`` (compare two such folders with ``cmp``): ``judge`` of every corpus wheel's
@@ -374,6 +498,7 @@ STAGES = {
     "rejudge": stage_rejudge,
     "scale": stage_scale,
     "rejudge-scale": stage_rejudge_scale,
+    "releases": stage_releases,
     "verdicts": stage_verdicts,
 }
 
@@ -413,6 +538,7 @@ def main() -> int:
     parser.add_argument("stage", choices=[*STAGES, "all"])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
+    parser.add_argument("--releases", type=Path, default=RELEASES_CACHE)
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(

@@ -36,7 +36,7 @@ from reference_impl.audit_glibc import Earliest, Need, combined_needs, earliest,
 from reference_impl.audit_policy import EffectivePolicy, effective_policy, grows, policy_memo
 from reference_impl.audit_read import read_facts, symbol_vocabulary
 from reference_impl.errors import TagError
-from reference_impl.policy import GlibcVersion, PolicySet, default_policies
+from reference_impl.policy import Baseline, GlibcVersion, PolicySet, default_policies
 from reference_impl.record import record, replace
 from reference_impl.tags import parse_platform_tag
 from reference_impl.wheelfile import installed_path
@@ -178,18 +178,19 @@ class Outcome:
 
 def outcome(audit: WheelAudit) -> Outcome:
     """The decisions of a full verdict (:func:`judge_outcome` gives the same from facts)."""
-    return _outcome(audit.baselines, audit.claims, audit.earliest_tag, audit.minimal_glibc)
+    satisfied = frozenset(b.tag for b in audit.baselines if b.satisfied)
+    return _outcome(satisfied, audit.claims, audit.earliest_tag, audit.minimal_glibc)
 
 
 def _outcome(
-    baselines: Iterable[BaselineVerdict],
+    satisfied: frozenset[str],
     claims: Iterable[ClaimVerdict],
     earliest: str | None,
     minimal: GlibcVersion | None,
 ) -> Outcome:
     judged = [c for c in claims if c.earned is not None]
     return Outcome(
-        satisfied=frozenset(b.tag for b in baselines if b.satisfied),
+        satisfied=satisfied,
         earned=frozenset(c.manylinux_tag or c.tag for c in judged if c.earned),
         unearned=frozenset(c.manylinux_tag or c.tag for c in judged if not c.earned),
         earliest=earliest,
@@ -259,6 +260,8 @@ class _Decisions:
     arch_findings: list[Finding]
     wheel_wide: list[Finding]
     baselines: list[BaselineVerdict]
+    """Each baseline's verdict (left empty for an outcome, which reads ``satisfied``)."""
+    satisfied: frozenset[str]
     first: Earliest
     claims: list[ClaimVerdict]
     claim_findings: list[Finding]
@@ -346,7 +349,7 @@ class _Judgement:
         decided = self.decide()
         first = decided.first
         earliest = _earliest_tag(first, decided.arch)
-        return _outcome(decided.baselines, decided.claims, earliest, first.glibc)
+        return _outcome(decided.satisfied, decided.claims, earliest, first.glibc)
 
     def decide(self) -> _Decisions:
         """Every decision of the verdict: the architecture, the baselines satisfied, each
@@ -375,9 +378,9 @@ class _Judgement:
             self._file_earliest(i, arch if arch_ok else None, errors)
         if views and None not in self.satisfied_from:
             self.all_satisfied_from = max(g for g in self.satisfied_from if g is not None)
-        baselines = []
-        for baseline in policies.for_arch(arch) if arch else ():
-            policy = effective_policy(policies, arch or "", baseline.glibc)
+        baselines: list[BaselineVerdict] = []
+        satisfied: set[str] = set()
+        for baseline, tag, policy in _arch_baselines(policies, arch) if arch else ():
             blockers = (
                 [f for f in arch_findings if f.severity == ERROR]
                 if not arch_ok
@@ -385,15 +388,13 @@ class _Judgement:
                 if policy
                 else [Finding("audit.best-baseline", ERROR, None, "below the floor", arch)]
             )
-            baselines.append(
-                BaselineVerdict(
-                    baseline.name,
-                    baseline.tag(arch or ""),
-                    not blockers,
-                    tuple(blockers),
-                    baseline.proposed,
+            if not blockers:
+                satisfied.add(tag)
+            if self.reasons:  # an outcome needs only the tags satisfied
+                verdict = BaselineVerdict(
+                    baseline.name, tag, not blockers, tuple(blockers), baseline.proposed
                 )
-            )
+                baselines.append(verdict)
 
         if views and arch_ok and arch:
             first = self._earliest(arch, all_files)
@@ -403,7 +404,16 @@ class _Judgement:
             first = Earliest(None, None)
 
         claims, claim_findings = self._claims(claimed, arch, arch_ok, all_files, arch_findings)
-        return _Decisions(arch, arch_findings, wheel_wide, baselines, first, claims, claim_findings)
+        return _Decisions(
+            arch,
+            arch_findings,
+            wheel_wide,
+            baselines,
+            frozenset(satisfied),
+            first,
+            claims,
+            claim_findings,
+        )
 
     def _blockers(
         self, indexes: Sequence[int], errors: Sequence[Finding]
@@ -533,6 +543,21 @@ class _Judgement:
 
 def _earliest_tag(first: Earliest, arch: str | None) -> str | None:
     return f"manylinux_{first.glibc.tag_part}_{arch}" if first.glibc else None
+
+
+def _arch_baselines(
+    policies: PolicySet, arch: str
+) -> tuple[tuple[Baseline, str, EffectivePolicy | None], ...]:
+    """Each baseline of ``arch`` with its tag and the policy that judges its glibc there,
+    once per policy set (every wheel is judged against each)."""
+    known = policy_memo(policies, "arch-baselines")
+    found: tuple[tuple[Baseline, str, EffectivePolicy | None], ...] | None = known.get(arch)
+    if found is None:
+        found = known[arch] = tuple(
+            (b, b.tag(arch), effective_policy(policies, arch, b.glibc))
+            for b in policies.for_arch(arch)
+        )
+    return found
 
 
 class _SharedFile:
