@@ -93,7 +93,7 @@ class BaselineVerdict:
     """The baseline is proposed, not adopted (shown as such wherever it is reported)."""
 
 
-@record
+@record(slots=True)
 class ClaimVerdict:
     """One platform tag the wheel claims (filename or WHEEL) and whether it is earned."""
 
@@ -162,7 +162,7 @@ class WheelAudit:
         return self.verdict == PASS
 
 
-@record
+@record(slots=True)
 class Outcome:
     """What a verdict decides, without why: what a policy review compares."""
 

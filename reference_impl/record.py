@@ -93,9 +93,15 @@ def fields(value: object) -> tuple[str, ...]:
 
 
 def replace(value: _T, **changes: Any) -> _T:
-    """A copy of the record ``value`` with ``changes`` to some of its fields."""
-    current = {name: getattr(value, name) for name in fields(value)}
-    return type(value)(**{**current, **changes})
+    """A copy of the record ``value`` with ``changes`` to some of its fields (passed in
+    order: a review copies a file's facts and view for each of a census's files)."""
+    cls = type(value)
+    names = fields(value)
+    if not changes.keys() <= set(names):
+        unknown = sorted(changes.keys() - set(names))[0]
+        raise TypeError(f"{cls.__qualname__}() has no field {unknown!r}")
+    current = cls.__record_values__(value)  # type: ignore[attr-defined]
+    return cls(*[changes.get(n, v) for n, v in zip(names, current, strict=True)])
 
 
 def _fields_of(cls: type) -> tuple[tuple[str, ...], dict[str, object]]:

@@ -12,7 +12,7 @@ command but ``census``, never loads them.
 
 **Output.** ``--out NAME.parquet`` names two Parquet files: ``NAME.parquet``, one row per
 wheel, and ``NAME.files.parquet``, one row per ELF file. Both carry the key-value metadata
-``perennial.census`` (format, version 2, the policy digest, the perennial version). The rows
+``perennial.census`` (format, version 3, the policy digest, the perennial version). The rows
 of a wheel's files follow the order of the wheels, so both tables are read in step. A census
 file is input like any other: one cut short, of another version or schema, damaged (every
 page has a checksum), out of step, mixing policy data, or whose row groups exceed fixed
@@ -40,6 +40,8 @@ Wheels table, one row per wheel (bad ones too):
 | `error` | the one-line problem of an error row (null otherwise) |
 | `exit_code` | that problem's exit code (3 bad input, 70 internal), null otherwise |
 | `elf_files` | how many rows of the files table belong to it |
+| `satisfied` | the tags of the maintained baselines it satisfies (empty for an error row) |
+| `judged_by` | SHA-256 of the perennial code that judged it (null for an error row) |
 
 Files table, one row per ELF file: ``wheel`` (the key), then the fields of a file object of
 ``reference_impl/schemas/audit-facts-v1.json`` (``path`` inside the wheel, ``elf`` {bits,
@@ -57,4 +59,10 @@ is saved every ``--checkpoint`` wheels as a complete part in ``NAME.parquet.part
 the parts are merged into the two tables at the end, each replaced whole; a census stopped
 at any point resumes from its last part. A census made under other policy data is refused
 rather than mixed (the verdict columns would disagree).
+
+**Reviewing.** A review whose base is the policy data the census was made under takes each
+wheel's base outcome from the verdict columns (``satisfied``, ``claims``, ``earliest_tag``,
+``minimal_glibc``) instead of judging it again, but only for rows whose ``judged_by`` is the
+code reviewing now: after any change to perennial's code, rows are judged again, so an older
+judgement is never passed off as the base's. That halves what an unscoped change costs.
 """

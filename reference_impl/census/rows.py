@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reference_impl.audit import WheelAudit
+from reference_impl.audit import Outcome, WheelAudit
 from reference_impl.audit_facts import (
     FACTS_FORMAT,
     FACTS_VERSION,
@@ -25,6 +25,8 @@ from reference_impl.audit_facts import (
     facts_json,
 )
 from reference_impl.census.found import Found
+from reference_impl.errors import PolicyError
+from reference_impl.policy import GlibcVersion
 from reference_impl.record import replace
 
 ERROR = "error"
@@ -61,8 +63,9 @@ class CensusRows:
         return bool(self.wheel["verdict"] == ERROR)
 
 
-def audit_rows(found: Found, audit: WheelAudit) -> CensusRows:
-    """The rows of an audited wheel: its facts and its verdict under the census's policies."""
+def audit_rows(found: Found, audit: WheelAudit, judged_by: str) -> CensusRows:
+    """The rows of an audited wheel: its facts and its verdict under the census's policies,
+    judged by the code whose digest is ``judged_by``."""
     facts = facts_json(audit.facts)
     wheel = {key: facts[key] for key in FACTS_KEYS}
     wheel.update(
@@ -90,6 +93,8 @@ def audit_rows(found: Found, audit: WheelAudit) -> CensusRows:
         ],
         error=None,
         exit_code=None,
+        satisfied=[b.tag for b in audit.baselines if b.satisfied],
+        judged_by=judged_by,
     )
     files = []
     for file, verdict in zip(facts["files"], audit.files, strict=True):
@@ -125,6 +130,8 @@ def error_rows(found: Found, problem: str, exit_code: int) -> CensusRows:
         "blockers": [],
         "error": " ".join(problem.split()),
         "exit_code": exit_code,
+        "satisfied": [],
+        "judged_by": None,
     }
     return CensusRows(wheel, [])
 
@@ -134,6 +141,31 @@ def facts_of(wheel: dict[str, Any], files: Sequence[dict[str, Any]], census: str
     document = {key: wheel[key] for key in FACTS_KEYS}
     document.update(format=FACTS_FORMAT, version=FACTS_VERSION, files=list(files))
     return facts_from_json(document, f"{census}: {wheel['wheel']}")
+
+
+OUTCOME_KEYS = ("claims", "earliest_tag", "minimal_glibc", "satisfied", "judged_by")
+"""The wheels-table columns that :func:`stored_outcome` reads."""
+
+
+def stored_outcome(wheel: dict[str, Any], judge: str) -> Outcome | None:
+    """The outcome the census recorded for a wheel (not an error row), if the code whose
+    digest is ``judge`` judged it; None otherwise (judge it again). Equal to
+    :func:`~reference_impl.audit.judge_outcome` of its facts under the census's policies."""
+    if wheel["judged_by"] != judge:
+        return None
+    judged = [c for c in wheel["claims"] if c["earned"] is not None]
+    minimal = wheel["minimal_glibc"]
+    try:
+        glibc = GlibcVersion.parse(minimal) if minimal is not None else None
+    except PolicyError:
+        return None  # not what this code writes: the facts are judged instead
+    return Outcome(
+        satisfied=frozenset(wheel["satisfied"]),
+        earned=frozenset(c["manylinux_tag"] or c["tag"] for c in judged if c["earned"]),
+        unearned=frozenset(c["manylinux_tag"] or c["tag"] for c in judged if not c["earned"]),
+        earliest=wheel["earliest_tag"],
+        minimal=glibc,
+    )
 
 
 _CONTENT_KEYS = FILE_FACTS_KEYS[1:]

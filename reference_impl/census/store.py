@@ -91,10 +91,12 @@ class Paths:
         return main + self.complete_parts()
 
 
-def check_census(paths: Paths, policy_digest: str | None) -> None:
+def check_census(paths: Paths, policy_digest: str | None) -> str | None:
     """Refuse a census whose tables are not census tables, disagree, or were made under
-    different policy data (under other data than ``policy_digest``, when given)."""
-    _live_sources(paths, policy_digest)
+    different policy data (under other data than ``policy_digest``, when given); the digest
+    of the policy data it was made under (None for a census of no tables)."""
+    sources = _live_sources(paths, policy_digest)
+    return str(sources[0].wheels_table.metadata.get("policies")) if sources else None
 
 
 def recorded(paths: Paths) -> dict[str, tuple[int, int]]:
@@ -185,7 +187,7 @@ def _remove(folder: Path) -> None:
 KEY_COLUMNS = (("wheel", "elf_files"), ("wheel",))
 """The columns that checking the two tables in step reads."""
 FACTS_COLUMNS = (
-    ("wheel", "elf_files", "verdict", *FACTS_KEYS),
+    ("elf_files", "verdict", *FACTS_KEYS),
     ("wheel", *FILE_FACTS_KEYS),
 )
 """The columns of the wheels and files tables that a wheel's facts are read back from

@@ -26,9 +26,11 @@ from reference_impl.display import quoted
 from reference_impl.errors import PerennialError
 
 FORMAT = "perennial-census"
-VERSION = 2
+VERSION = 3
 """2: required columns are declared so, ``elf_files`` counts each wheel's file rows, and no
-dictionary pages (version 1 had neither)."""
+dictionary pages (version 1 had neither). 3: each wheel row keeps the baselines it satisfies
+and which code judged it (``satisfied``, ``judged_by``), so a review need not judge it again
+under the census's own policies."""
 METADATA_KEY = b"perennial.census"
 BATCH = 2048
 """Rows read at a time, and at most the rows of a row group written."""
@@ -112,6 +114,8 @@ def schemas(policy_digest: str) -> tuple[Any, Any]:
             ("error", text),
             ("exit_code", pa.int16()),
             required("elf_files", pa.int32()),
+            required("satisfied", strings()),
+            ("judged_by", text),
         ],
         metadata=metadata,
     )

@@ -6,6 +6,7 @@ wheel's error row, so one bad wheel never ends a census.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -33,6 +34,22 @@ def worker_digest(directory: str | None) -> str:
     return policy_digest(Path(directory) if directory else default_policy_dir())
 
 
+@functools.cache
+def judge_digest() -> str:
+    """SHA-256 of this perennial's code (every module's relative name and bytes): what judged
+    a census row, so a review trusts a stored verdict only from the code judging now (any
+    change to any module counts, even one that changes no verdict)."""
+    digest = hashlib.sha256()
+    for path in sorted(_CODE.rglob("*.py")):
+        digest.update(path.relative_to(_CODE).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+_CODE = Path(__file__).resolve().parent.parent
+"""The reference implementation's package folder."""
+
+
 def policies_at(directory: str | None) -> PolicySet:
     """The policy data in ``directory`` (None: the shipped data), loaded once per process."""
     if directory is None:
@@ -56,4 +73,4 @@ def census_wheel(found: Found, policy_dir: str | None, keep: tuple[str, ...]) ->
     except Exception as error:  # the edge: a bug becomes this wheel's row, not the census's end
         problem = f"{found.path}: internal error: {type(error).__name__}: {error}"
         return error_rows(found, problem, ExitCode.INTERNAL)
-    return audit_rows(found, audit)
+    return audit_rows(found, audit, judge_digest())

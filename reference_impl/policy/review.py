@@ -21,6 +21,7 @@ from typing import Protocol
 
 from reference_impl.audit_facts import WheelFacts
 from reference_impl.census.delta import Delta, Named, verdict_delta
+from reference_impl.census.work import policy_digest
 from reference_impl.errors import ExitCode, PerennialError, PolicyError
 from reference_impl.policy.diff import describe, diff_baselines
 from reference_impl.policy.load import load_policies
@@ -165,8 +166,9 @@ def review(
         base = Side(f"{label} ({commit[:12]})", tree.policies_at(commit, Path(scratch)))
         rules = rule_changes(base.policies, head.policies)
         checked = evidence_check(evidence, base.policies, head.policies) if evidence else None
+        base_digest = policy_digest(Path(scratch) / tree.policies)
         wheels: _Wheels = (
-            _CensusFacts(census, base.policies, head.policies)
+            _CensusFacts(census, base.policies, head.policies, base_digest)
             if census
             else _FixtureFacts(base.policies, head.policies)
         )
@@ -296,16 +298,19 @@ class _CensusFacts:
     """The facts of the census's wheels that the change may touch; error rows and the
     wheels it cannot touch are counted, not judged."""
 
-    def __init__(self, census: Path, base: PolicySet, head: PolicySet) -> None:
+    def __init__(self, census: Path, base: PolicySet, head: PolicySet, base_digest: str) -> None:
         self.census = census
         self.base, self.head = base, head
+        self.base_digest = base_digest
+        """The digest of the base's policy data: a census made under it holds the base's
+        outcomes already, for the wheels this very code judged."""
         self.described = f"the census {census}"
         self.unreadable = 0
         self.untouched = 0
 
     def __iter__(self) -> Iterator[Named]:
         from reference_impl.audit_read import symbol_vocabulary
-        from reference_impl.census.rows import ERROR, FactsReader
+        from reference_impl.census.rows import ERROR, OUTCOME_KEYS, FactsReader, stored_outcome
         from reference_impl.census.scope import scope_of
         from reference_impl.census.store import (
             FACTS_COLUMNS,
@@ -314,22 +319,28 @@ class _CensusFacts:
             read_census,
             touched_wheels,
         )
+        from reference_impl.census.work import judge_digest
 
         paths = Paths.of(self.census)
         if not paths.tables():
             raise PerennialError(str(self.census), "no such census")
-        check_census(paths, None)
+        made_under_base = check_census(paths, None) == self.base_digest
         scope = scope_of(self.base, self.head)
         vocabulary = symbol_vocabulary(self.base) | symbol_vocabulary(self.head)
         only = touched_wheels(paths, scope, vocabulary) if scope else None
         reader = FactsReader(str(self.census))
-        for wheel, files in read_census(paths, only, FACTS_COLUMNS):
+        wheel_columns: tuple[str, ...] = FACTS_COLUMNS[0]
+        if made_under_base:
+            wheel_columns += OUTCOME_KEYS
+        judge = judge_digest()
+        for wheel, files in read_census(paths, only, (wheel_columns, FACTS_COLUMNS[1])):
             if wheel["verdict"] == ERROR:
                 self.unreadable += 1
             elif only is not None and wheel["wheel"] not in only:
                 self.untouched += 1
             else:
-                yield reader.read(wheel, files)
+                facts, names = reader.read(wheel, files)
+                yield facts, names, stored_outcome(wheel, judge) if made_under_base else None
 
 
 class _FixtureFacts:

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from reference_impl.census.store import Paths, merge, read_census
-from reference_impl.census.table import ROW_GROUP_BYTES, WRITER_OPTIONS, CensusFileError
+from reference_impl.census.table import ROW_GROUP_BYTES, VERSION, WRITER_OPTIONS, CensusFileError
 from reference_impl.census.work import policy_digest
 from reference_impl.policy import default_policy_dir
 
@@ -101,9 +101,9 @@ DAMAGES: dict[str, tuple[Callable[[Path], Path], str]] = {
         lambda out: (pq.write_table(pa.table({"wheel": ["x"]}), out), out)[1],
         "not a perennial census table",
     ),
-    "a census of another version": (
-        lambda out: (rewrite(out, with_metadata(pq.read_table(out), version=1)), out)[1],
-        "census version '1', and this perennial reads version 2",
+    "a census of the previous version": (
+        lambda out: (rewrite(out, with_metadata(pq.read_table(out), version=VERSION - 1)), out)[1],
+        f"census version '{VERSION - 1}', and this perennial reads version {VERSION}",
     ),
     "a column missing": (
         lambda out: (rewrite(out, pq.read_table(out).drop_columns(["size"])), out)[1],

@@ -18,7 +18,7 @@ from reference_impl.policy.review import Review, rule_changes
 from reference_impl.policy.review_report import review_markdown
 from reference_impl.record import replace
 
-from .conftest import FIXTURES, FixtureCensus, perennial
+from .conftest import FIXTURES, FixtureCensus, copy_wheels, perennial
 
 ALLOW_NCURSESW = (
     'libraries = ["libmvec.so.1"]',
@@ -263,3 +263,54 @@ def test_a_changed_architecture_is_said_field_by_field() -> None:
         f"{x86.executable_stack_default} -> {changed.executable_stack_default}."
     )
     assert expected in rule_changes(base, head)
+
+
+def test_a_census_keeps_each_wheels_outcome_as_judging_its_facts_gives_it(
+    fixture_census: FixtureCensus,
+) -> None:
+    """What a review takes from a census made under its base instead of judging again."""
+    from reference_impl.audit import judge_outcome
+    from reference_impl.census.rows import OUTCOME_KEYS, facts_of, stored_outcome
+    from reference_impl.census.store import Paths, read_census
+    from reference_impl.census.work import judge_digest
+
+    compared = 0
+    for wheel, files in read_census(Paths.of(fixture_census.out)):
+        if wheel["verdict"] == "error":
+            continue
+        assert set(OUTCOME_KEYS) <= set(wheel)
+        facts = facts_of(wheel, files, "census")
+        assert stored_outcome(wheel, judge_digest()) == judge_outcome(facts, default_policies())
+        assert stored_outcome(wheel, "other code") is None
+        compared += 1
+    assert compared > 100
+
+
+def test_a_census_made_under_the_base_is_judged_again_only_when_other_code_judged_it(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Each row's base outcome is taken as stored when this very code judged it (a row whose
+    satisfied tags were emptied is believed, so the review reads it), and judged again from
+    its facts when other code did (the emptied tags are then not believed)."""
+    from reference_impl.census.found import find_wheels
+    from reference_impl.census.store import PartWriter, Paths
+    from reference_impl.census.work import census_wheel, judge_digest, policy_digest
+
+    (repo / "policies" / "baselines" / "manylinux_2_43.toml").unlink()  # no scope: all judged
+    copy_wheels(["x86_64-minimal", "x86_64-getrandom"], tmp_path / "mirror")
+    gained = {}
+    for judge in (judge_digest(), "0" * 64):
+        out = tmp_path / judge[:6] / "c.parquet"
+        writer = PartWriter(Paths.of(out), policy_digest(default_policy_dir()), every=2)
+        for found in find_wheels([tmp_path / "mirror"], []):
+            rows = census_wheel(found, None, ())
+            assert rows.wheel["satisfied"] and rows.wheel["judged_by"] == judge_digest()
+            rows.wheel.update(satisfied=[], judged_by=judge)
+            writer.add(rows)
+        code, out_text, err = review(repo, "--base", "HEAD", "--census", str(out), "--json")
+        assert (code, err) == (0, "")
+        wheels = json.loads(out_text)["wheels"]
+        assert wheels["judged"] == 2 and wheels["changed"]["wheels"] == 2
+        gained[judge] = wheels["tags_gained"]
+    assert "manylinux_2_17_x86_64" in gained[judge_digest()]  # the emptied row, believed
+    assert gained["0" * 64] == {}  # judged again: only manylinux_2_43 is lost
