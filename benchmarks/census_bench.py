@@ -101,12 +101,19 @@ FLOOR = (
 )
 """x86_64's floor raised from glibc 2.5 to 2.12: a review judges again every wheel with an
 x86_64 file or tag (a third of the corpus), and many verdicts change."""
-UNSCOPED = ("baselines/manylinux_2_43.toml", None, None)
-"""A change with no scope: the proposed baseline manylinux_2_43 added (the base lacks its
-file, the work tree has it), as its proposal's pull request would. Every wheel is judged
-again under both sides; those of the architectures it covers gain its tag when they satisfy
-it. (A family's description edited, measured before 2026-12-02 as the unscoped change, is
-scoped now: the judge does not read it, so its review judges no wheel.)"""
+UNSCOPED = ("baselines/manylinux_2_43.toml", "", None)
+"""A change with no scope: the proposed baseline manylinux_2_43 withdrawn (the base has its
+file, the work tree not). Every wheel is judged again under the head; its base outcome is
+the census's own, since the census was made under the base (the shipped data), as a review
+of a pull request against main reads a census made under main. (A family's description
+edited, measured before 2026-12-02 as the unscoped change, is scoped now.)"""
+ADDED = ("baselines/manylinux_2_43.toml", None, "")
+"""manylinux_2_43 added (the base lacks its file), as its proposal's pull request would: no
+scope either, and the base is not the data the census was made under, so every wheel is
+judged under both sides (the unscoped change measured until 2026-12-02, the census being
+made under data that already had 2_43)."""
+CHANGES = (("scoped", CHANGE), ("floor", FLOOR), ("unscoped", UNSCOPED), ("added", ADDED))
+"""The changes every review stage measures, by name."""
 PROGRESS = re.compile(r"\] (\d+)/(\d+) wheels")
 
 
@@ -252,14 +259,15 @@ def stage_corpus(args: argparse.Namespace) -> dict[str, Any]:
 
 def changed_policies(work: Path, change: tuple[str, str | None, str | None] = CHANGE) -> Path:
     """A git work tree whose policies/ carry ``change`` over a commit without it: (file, old
-    text, new text), or (file, None, None) for a file the commit lacks."""
+    text, new text); old None: the change adds the file (the commit lacks it); new None: the
+    change removes it."""
     repo = work / "review-repo"
     if repo.exists():
         shutil.rmtree(repo)
     shutil.copytree(REPO / "policies", repo / "policies")
     path = repo / "policies" / change[0]
-    added = path.read_text() if change[1] is None else None
-    if added is not None:
+    text = path.read_text()
+    if change[1] is None:
         path.unlink()
     for args in (
         ["init", "-q", "-b", "main"],
@@ -267,12 +275,13 @@ def changed_policies(work: Path, change: tuple[str, str | None, str | None] = CH
         ["-c", "user.name=bench", "-c", "user.email=bench@example.org", "commit", "-qm", "base"],
     ):
         subprocess.run(["git", "-C", str(repo), *args], check=True)
-    if added is not None:
-        path.write_text(added)
-        return repo / "policies"
-    assert change[1] is not None and change[2] is not None
-    assert change[1] in path.read_text(), change
-    path.write_text(path.read_text().replace(change[1], change[2], 1))
+    if change[1] is None:
+        path.write_text(text)
+    elif change[2] is None:
+        path.unlink()
+    else:
+        assert change[1] in text, change
+        path.write_text(text.replace(change[1], change[2], 1))
     return repo / "policies"
 
 
@@ -364,7 +373,7 @@ def stage_rejudge_scale(args: argparse.Namespace) -> dict[str, Any]:
     out = args.work / "scale.parquet"
     made = json.loads((args.work / "scale.json").read_text())  # written by the scale stage
     rows: dict[str, Any] = {"wheels": made["wheels"], "census_s": made["seconds"]}
-    for name, change in (("scoped", CHANGE), ("floor", FLOOR), ("unscoped", UNSCOPED)):
+    for name, change in CHANGES:
         head_dir = changed_policies(args.work, change)
         review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
         measured = measure([*review, "--census", str(out), "--json"])
@@ -448,7 +457,7 @@ def stage_releases(args: argparse.Namespace) -> dict[str, Any]:
         for name in reader.read(wheel, files)[1]
     ]
     rows["elf_files"], rows["distinct_file_facts"] = len(names), len(set(names))
-    for name, change in (("scoped", CHANGE), ("floor", FLOOR), ("unscoped", UNSCOPED)):
+    for name, change in CHANGES:
         head_dir = changed_policies(args.work, change)
         review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
         measured = measure([*review, "--census", str(out), "--json"])
