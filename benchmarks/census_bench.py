@@ -289,7 +289,7 @@ def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
     """The change judged from the census (in process and as ``policy review``) against
     re-auditing every wheel under the changed policies (in process and as a census)."""
     from reference_impl.audit import audit_wheel, judge, judge_outcome
-    from reference_impl.census.rows import facts_of
+    from reference_impl.census.rows import FactsReader, facts_of
     from reference_impl.census.store import Paths, read_census
     from reference_impl.policy import load_policies
 
@@ -313,6 +313,15 @@ def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
     for wheel in facts:
         judge_outcome(wheel, head)
     outcomes = time.perf_counter() - start
+    start = time.perf_counter()  # as a review reads and judges: each file's facts once
+    reader = FactsReader(str(out))
+    named = [reader.read(w, f) for w, f in read_census(Paths.of(out)) if w["error"] is None]
+    loaded_named = time.perf_counter() - start
+    head = load_policies(head_dir)
+    start = time.perf_counter()
+    for wheel, names in named:
+        judge_outcome(wheel, head, names)
+    shared = time.perf_counter() - start
 
     start = time.perf_counter()
     for wheel in wheels:
@@ -329,6 +338,9 @@ def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
         "reaudit_in_process_s": reaudit,
         "ratio_in_process": reaudit / (loaded + judged),
         "ratio_in_process_outcomes": reaudit / (loaded + outcomes),
+        "load_facts_named_s": loaded_named,
+        "judge_outcome_shared_head_s": shared,
+        "ratio_in_process_shared": reaudit / (loaded_named + shared),
         "review_command_s": reviewed.seconds,
         "review_changed": json.loads(reviewed.stdout)["wheels"]["changed"]["wheels"],
     }

@@ -57,8 +57,10 @@ its rows, and so is a wheel whose row is an internal error (exit 70: a worker th
 bug), which says nothing about the wheel; a wheel gone from the mirror keeps its rows. Work
 is saved every ``--checkpoint`` wheels as a complete part in ``NAME.parquet.parts/``, and
 the parts are merged into the two tables at the end, each replaced whole; a census stopped
-at any point resumes from its last part. A census made under other policy data is refused
-rather than mixed (the verdict columns would disagree).
+at any point resumes from its last part. A census holds ``NAME.parquet.lock`` while it runs:
+a second census given the same ``--out`` meanwhile is refused (exit code 3), not mixed in.
+A census made under other policy data is refused rather than mixed (the verdict columns
+would disagree).
 
 **Reviewing.** A review whose base is the policy data the census was made under takes each
 wheel's base outcome from the verdict columns (``satisfied``, ``claims``, ``earliest_tag``,

@@ -23,7 +23,14 @@ from typing import Any, TextIO
 from reference_impl.census.found import Found, find_wheels
 from reference_impl.census.progress import Progress
 from reference_impl.census.rows import CensusRows, error_rows
-from reference_impl.census.store import PartWriter, Paths, check_census, merge, recorded
+from reference_impl.census.store import (
+    PartWriter,
+    Paths,
+    check_census,
+    merge,
+    recorded,
+    writing,
+)
 from reference_impl.census.work import census_wheel, policy_digest, worker_digest
 from reference_impl.errors import ExitCode, PerennialError
 
@@ -86,6 +93,18 @@ def run_census(
     saved parts into its two tables."""
     started = time.monotonic()
     paths = Paths.of(out)
+    with writing(paths):
+        return _run(folders, paths, policy_directory, settings, progress, started)
+
+
+def _run(
+    folders: Sequence[Path],
+    paths: Paths,
+    policy_directory: Path,
+    settings: Settings,
+    progress: TextIO | None,
+    started: float,
+) -> CensusRun:
     digest = policy_digest(policy_directory)
     check_census(paths, digest)
     done = recorded(paths)

@@ -26,6 +26,7 @@ half written) and ``TABLE:renamed`` (it has just been renamed into place), TABLE
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -60,13 +61,20 @@ class Paths:
     wheels: Path
     files: Path
     parts: Path
+    lock: Path
+    """Held (``flock``) by the census writing these tables, for as long as it runs."""
 
     @classmethod
     def of(cls, out: Path) -> Paths:
         """The paths of the census ``out`` (which must end in ``.parquet``)."""
         if out.suffix != ".parquet":
             raise PerennialError(str(out), "a census output must end in .parquet")
-        return cls(out, out.with_suffix(".files.parquet"), out.with_name(out.name + ".parts"))
+        return cls(
+            out,
+            out.with_suffix(".files.parquet"),
+            out.with_name(out.name + ".parts"),
+            out.with_name(out.name + ".lock"),
+        )
 
     def part(self, number: int) -> tuple[Path, Path]:
         """The wheels and files tables of part ``number``."""
@@ -89,6 +97,32 @@ class Paths:
         """Every (wheels, files) pair holding rows: the main tables, then the parts."""
         main = [(self.wheels, self.files)] if self.wheels.exists() else []
         return main + self.complete_parts()
+
+
+@contextlib.contextmanager
+def writing(paths: Paths) -> Iterator[None]:
+    """Hold the census's lock while it is written: two censuses writing one ``--out`` at
+    once would number their parts alike and merge each other's halves. The kernel drops an
+    ``flock`` with its process, so a census killed leaves nothing to clean up (the empty
+    lock file stays: removing it could let a third census lock a file no other one sees)."""
+    import fcntl
+
+    try:
+        handle = os.open(paths.lock, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise CensusFileError(str(paths.lock), _unwritable(error)) from None
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CensusFileError(
+                str(paths.wheels),
+                "another census is writing it now (it holds "
+                f"{paths.lock.name}): wait for it to end, or give another --out",
+            ) from None
+        yield
+    finally:
+        os.close(handle)
 
 
 def check_census(paths: Paths, policy_digest: str | None) -> str | None:

@@ -2,8 +2,8 @@
 
 Exit 0 when the census is complete (wheels that could not be read are rows with their
 error, counted in the summary), 2 without the ``census`` extra, 3 when a folder is missing
-(the others are still audited) or the output is not a census, 4 when the policy data is
-malformed. Without folders it prints the summary of an existing census.
+(the others are still audited), the output is not a census or another census is writing it,
+4 when the policy data is malformed. Without folders it prints the summary of an existing census.
 """
 
 from __future__ import annotations

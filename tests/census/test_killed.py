@@ -72,9 +72,11 @@ def _session(sid: int) -> list[psutil.Process]:
 def tables(out: Path) -> tuple[list[str], list[str]]:
     """Every row of both tables, sorted, after checking that the census holds nothing else
     and that its tables are read in step with no wheel twice."""
+    paths = Paths.of(out)
     assert sorted(p.name for p in out.parent.iterdir()) == sorted(
-        [out.name, Paths.of(out).files.name]
+        [out.name, paths.files.name, paths.lock.name]
     )
+    assert paths.lock.read_bytes() == b"", "the lock is an empty file, let go with its census"
     keys = [wheel["wheel"] for wheel, _ in read_census(Paths.of(out))]
     assert len(keys) == len(set(keys)), "no wheel twice"
 

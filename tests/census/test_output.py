@@ -14,4 +14,4 @@ def test_an_output_that_cannot_be_written_is_refused_before_auditing(tmp_path: P
     out = tmp_path / "a-file" / "c.parquet"
     ran = perennial("census", str(tmp_path / "mirror"), "--out", str(out), "--progress")
     assert (ran.code, ran.out) == (3, "")
-    assert ran.err == f"perennial: {out}.parts: cannot be written (Not a directory (ENOTDIR))\n"
+    assert ran.err == f"perennial: {out}.lock: cannot be written (Not a directory (ENOTDIR))\n"

@@ -169,3 +169,21 @@ def test_a_missing_folder_is_named_and_the_others_are_audited(tmp_path: Path) ->
     assert ran.code == 3
     assert f"{tmp_path / 'absent'}: not a folder" in ran.err
     assert len(table_rows(out)) == 1
+
+
+def test_a_second_census_of_the_same_output_is_refused_while_the_first_runs(
+    tmp_path: Path,
+) -> None:
+    """The lock a running census holds, held here: the second census is refused in one line,
+    before it audits anything, and runs once the lock is let go."""
+    import fcntl
+
+    copy_wheels(["x86_64-minimal"], tmp_path / "mirror")
+    out = tmp_path / "c.parquet"
+    argv = ["census", str(tmp_path / "mirror"), "--out", str(out), "--workers", "1"]
+    with open(Paths.of(out).lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        ran = perennial(*argv)
+    assert ran.code == 3 and ran.err.count("\n") == 1, ran.err
+    assert "another census is writing it now" in ran.err and not out.exists()
+    assert perennial(*argv).code == 0 and out.exists()
