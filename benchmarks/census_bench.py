@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -380,16 +381,23 @@ def stage_scale(args: argparse.Namespace) -> dict[str, Any]:
     return rows
 
 
+def reviews(work: Path, census: Path) -> Iterator[tuple[str, Measured, dict[str, Any]]]:
+    """``policy review --census`` of each of :data:`CHANGES`: its name, what was measured,
+    and the review's ``wheels`` part."""
+    for name, change in CHANGES:
+        head_dir = changed_policies(work, change)
+        review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
+        measured = measure([*review, "--census", str(census), "--json"])
+        yield name, measured, json.loads(measured.stdout)["wheels"]
+
+
 def stage_rejudge_scale(args: argparse.Namespace) -> dict[str, Any]:
-    """Both changes reviewed over the scale census, against the time that census took."""
+    """Each change of :data:`CHANGES` reviewed over the scale census, against the time that
+    census took."""
     out = args.work / "scale.parquet"
     made = json.loads((args.work / "scale.json").read_text())  # written by the scale stage
     rows: dict[str, Any] = {"wheels": made["wheels"], "census_s": made["seconds"]}
-    for name, change in CHANGES:
-        head_dir = changed_policies(args.work, change)
-        review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
-        measured = measure([*review, "--census", str(out), "--json"])
-        wheels = json.loads(measured.stdout)["wheels"]
+    for name, measured, wheels in reviews(args.work, out):
         rows[name] = {
             "seconds": measured.seconds,
             "peak_mib": measured.peak_mib,
@@ -447,8 +455,8 @@ def download_releases(cache: Path) -> list[Path]:
 
 def stage_releases(args: argparse.Namespace) -> dict[str, Any]:
     """A census of one release of 30 projects, every wheel a mirror holds of it, with 1 and
-    2 workers; then the three changes reviewed over it, as the command and in process (each
-    phase), against the census that re-auditing would be."""
+    2 workers; how many distinct file contents its ELF files hold; then each change of
+    :data:`CHANGES` reviewed over it, against the census that re-auditing would be."""
     from reference_impl.census.rows import ERROR, FactsReader
     from reference_impl.census.store import FACTS_COLUMNS, Paths, read_census
 
@@ -469,11 +477,7 @@ def stage_releases(args: argparse.Namespace) -> dict[str, Any]:
         for name in reader.read(wheel, files)[1]
     ]
     rows["elf_files"], rows["distinct_file_facts"] = len(names), len(set(names))
-    for name, change in CHANGES:
-        head_dir = changed_policies(args.work, change)
-        review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
-        measured = measure([*review, "--census", str(out), "--json"])
-        judged = json.loads(measured.stdout)["wheels"]
+    for name, measured, judged in reviews(args.work, out):
         rows[name] = {
             "seconds": measured.seconds,
             "judged": judged["judged"],

@@ -583,10 +583,19 @@ class _SharedFile:
         return replace(self.view, facts=file, installed=installed_path(file.path))
 
 
+SHARED_FILES = 4096
+"""The most file contents whose judgements are kept per policy set: each holds a file's facts
+(some kilobytes, a few hundred for a large library), so memory stays bounded however many
+distinct files a census holds. A census is read in the order of its wheels' paths, so the
+wheels of one release, which share most files, come together."""
+
+
 def _shared(file: FileFacts, content: bytes, policies: PolicySet) -> _SharedFile:
     known = policy_memo(policies, "shared-files")
     found: _SharedFile | None = known.get(content)
     if found is None:
+        if len(known) >= SHARED_FILES:
+            known.clear()
         found = known[content] = _SharedFile(view_of(file, policies))
     return found
 

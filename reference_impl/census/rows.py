@@ -210,8 +210,9 @@ class FactsReader:
         return facts
 
 
-REMEMBERED = 1 << 15
-"""The most decoded file contents a :class:`FactsReader` keeps."""
+REMEMBERED = 1 << 12
+"""The most decoded file contents a :class:`FactsReader` keeps (each some kilobytes: memory
+stays bounded; the wheels of one release, which share most files, are read together)."""
 
 
 def _content_name(row: dict[str, Any]) -> bytes:

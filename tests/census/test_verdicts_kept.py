@@ -189,3 +189,19 @@ def test_the_quick_facts_reader_leaves_anything_unusual_to_the_checking_reader(
 if __name__ == "__main__":
     RECORD.write_text(json.dumps(digests(), indent=1, sort_keys=True) + "\n")
     sys.exit(0)
+
+
+def test_the_judgements_shared_between_files_stay_bounded() -> None:
+    """A mirror holds millions of distinct files: the shared judgements of one policy set
+    are forgotten past SHARED_FILES, and a file judged after that is judged alike."""
+    from reference_impl.audit import SHARED_FILES
+    from reference_impl.audit_policy import policy_memo
+    from reference_impl.policy import default_policy_dir, load_policies
+
+    policies = load_policies(default_policy_dir())  # a fresh set: its memos start empty
+    facts = next(f for _, f in fixture_facts(policies) if f is not None and f.files)
+    expected = judge_outcome(facts, policies)
+    for n in range(SHARED_FILES + 10):
+        names = [n.to_bytes(8, "big") + bytes([i]) for i in range(len(facts.files))]
+        assert judge_outcome(facts, policies, names) == expected
+    assert 0 < len(policy_memo(policies, "shared-files")) <= SHARED_FILES
