@@ -586,8 +586,9 @@ class _SharedFile:
 SHARED_FILES = 4096
 """The most file contents whose judgements are kept per policy set: each holds a file's facts
 (some kilobytes, a few hundred for a large library), so memory stays bounded however many
-distinct files a census holds. A census is read in the order of its wheels' paths, so the
-wheels of one release, which share most files, come together."""
+distinct files a census holds. A census's rows come in about the order of its wheels' paths
+(found sorted, a few audited at a time), so the wheels of one release, which share most
+files, come together."""
 
 
 def _shared(file: FileFacts, content: bytes, policies: PolicySet) -> _SharedFile:

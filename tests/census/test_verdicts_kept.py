@@ -205,3 +205,21 @@ def test_the_judgements_shared_between_files_stay_bounded() -> None:
         names = [n.to_bytes(8, "big") + bytes([i]) for i in range(len(facts.files))]
         assert judge_outcome(facts, policies, names) == expected
     assert 0 < len(policy_memo(policies, "shared-files")) <= SHARED_FILES
+
+
+def test_the_files_a_facts_reader_keeps_decoded_stay_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past REMEMBERED decoded contents the reader forgets the older half, and reads alike."""
+    from reference_impl.census import rows
+    from reference_impl.census.rows import FACTS_KEYS, FactsReader
+
+    monkeypatch.setattr(rows, "REMEMBERED", 8)
+    reader = FactsReader("fixtures")
+    read = [f for _, f in fixture_facts(default_policies()) if f is not None and f.files]
+    for facts in read:
+        document = json.loads(json.dumps(facts_json(facts)))
+        again, _ = reader.read({k: document[k] for k in FACTS_KEYS}, document["files"])
+        assert again == facts
+        assert len(reader._decoded) <= 8 + len(facts.files)
+    assert sum(len(f.files) for f in read) > 4 * 8
