@@ -20,10 +20,16 @@ _LOADED: dict[str, PolicySet] = {}
 
 
 def policy_digest(directory: Path) -> str:
-    """SHA-256 of every policy file (relative name and bytes): the policy data a census's
-    verdict columns belong to."""
+    """The digest of every policy file: the policy data a census's verdict columns belong
+    to."""
+    return _files_digest(directory, "*.toml")
+
+
+def _files_digest(directory: Path, pattern: str) -> str:
+    """SHA-256 of the files under ``directory`` matching ``pattern``, each its relative name
+    and bytes, in sorted order."""
     digest = hashlib.sha256()
-    for path in sorted(directory.rglob("*.toml")):
+    for path in sorted(directory.rglob(pattern)):
         digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
@@ -36,14 +42,10 @@ def worker_digest(directory: str | None) -> str:
 
 @functools.cache
 def judge_digest() -> str:
-    """SHA-256 of this perennial's code (every module's relative name and bytes): what judged
-    a census row, so a review trusts a stored verdict only from the code judging now (any
-    change to any module counts, even one that changes no verdict)."""
-    digest = hashlib.sha256()
-    for path in sorted(_CODE.rglob("*.py")):
-        digest.update(path.relative_to(_CODE).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """The digest of this perennial's code (every module): what judged a census row, so a
+    review trusts a stored verdict only from the code judging now (any change to any module
+    counts, even one that changes no verdict)."""
+    return _files_digest(_CODE, "*.py")
 
 
 _CODE = Path(__file__).resolve().parent.parent

@@ -166,9 +166,10 @@ def review(
         base = Side(f"{label} ({commit[:12]})", tree.policies_at(commit, Path(scratch)))
         rules = rule_changes(base.policies, head.policies)
         checked = evidence_check(evidence, base.policies, head.policies) if evidence else None
-        base_digest = policy_digest(Path(scratch) / tree.policies)
         wheels: _Wheels = (
-            _CensusFacts(census, base.policies, head.policies, base_digest)
+            _CensusFacts(
+                census, base.policies, head.policies, policy_digest(Path(scratch) / tree.policies)
+            )
             if census
             else _FixtureFacts(base.policies, head.policies)
         )
