@@ -62,6 +62,7 @@ __all__ = [
     "judge",
     "judge_outcome",
     "outcome",
+    "outcome_from",
 ]
 
 PASS = "pass"
@@ -179,20 +180,23 @@ class Outcome:
 def outcome(audit: WheelAudit) -> Outcome:
     """The decisions of a full verdict (:func:`judge_outcome` gives the same from facts)."""
     satisfied = frozenset(b.tag for b in audit.baselines if b.satisfied)
-    return _outcome(satisfied, audit.claims, audit.earliest_tag, audit.minimal_glibc)
+    claims = ((c.tag, c.manylinux_tag, c.earned) for c in audit.claims)
+    return outcome_from(satisfied, claims, audit.earliest_tag, audit.minimal_glibc)
 
 
-def _outcome(
+def outcome_from(
     satisfied: frozenset[str],
-    claims: Iterable[ClaimVerdict],
+    claims: Iterable[tuple[str, str | None, bool | None]],
     earliest: str | None,
     minimal: GlibcVersion | None,
 ) -> Outcome:
-    judged = [c for c in claims if c.earned is not None]
+    """An outcome from its parts, each claim as (tag, manylinux_tag, earned): what a verdict,
+    a judgement and a census row each hold of it."""
+    judged = [(manylinux or tag, earned) for tag, manylinux, earned in claims if earned is not None]
     return Outcome(
         satisfied=satisfied,
-        earned=frozenset(c.manylinux_tag or c.tag for c in judged if c.earned),
-        unearned=frozenset(c.manylinux_tag or c.tag for c in judged if not c.earned),
+        earned=frozenset(tag for tag, earned in judged if earned),
+        unearned=frozenset(tag for tag, earned in judged if not earned),
         earliest=earliest,
         minimal=minimal,
     )
@@ -349,7 +353,8 @@ class _Judgement:
         decided = self.decide()
         first = decided.first
         earliest = _earliest_tag(first, decided.arch)
-        return _outcome(decided.satisfied, decided.claims, earliest, first.glibc)
+        claims = ((c.tag, c.manylinux_tag, c.earned) for c in decided.claims)
+        return outcome_from(decided.satisfied, claims, earliest, first.glibc)
 
     def decide(self) -> _Decisions:
         """Every decision of the verdict: the architecture, the baselines satisfied, each

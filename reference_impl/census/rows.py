@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reference_impl.audit import Outcome, WheelAudit
+from reference_impl.audit import Outcome, WheelAudit, outcome_from
 from reference_impl.audit_facts import (
     FACTS_FORMAT,
     FACTS_VERSION,
@@ -153,19 +153,13 @@ def stored_outcome(wheel: dict[str, Any], judge: str) -> Outcome | None:
     :func:`~reference_impl.audit.judge_outcome` of its facts under the census's policies."""
     if wheel["judged_by"] != judge:
         return None
-    judged = [c for c in wheel["claims"] if c["earned"] is not None]
     minimal = wheel["minimal_glibc"]
     try:
         glibc = GlibcVersion.parse(minimal) if minimal is not None else None
     except PolicyError:
         return None  # not what this code writes: the facts are judged instead
-    return Outcome(
-        satisfied=frozenset(wheel["satisfied"]),
-        earned=frozenset(c["manylinux_tag"] or c["tag"] for c in judged if c["earned"]),
-        unearned=frozenset(c["manylinux_tag"] or c["tag"] for c in judged if not c["earned"]),
-        earliest=wheel["earliest_tag"],
-        minimal=glibc,
-    )
+    claims = ((c["tag"], c["manylinux_tag"], c["earned"]) for c in wheel["claims"])
+    return outcome_from(frozenset(wheel["satisfied"]), claims, wheel["earliest_tag"], glibc)
 
 
 _CONTENT_KEYS = FILE_FACTS_KEYS[1:]
