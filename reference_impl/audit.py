@@ -466,8 +466,8 @@ class _Judgement:
         view = self.views[index]
         own = [f for f in errors if f.file == view.facts.path]
         shared = self.shared[index] if self.shared and arch and not own else None
-        if shared and arch in shared.earliest:
-            first, satisfied_from = shared.earliest[arch]
+        if shared and shared.earliest:
+            first, satisfied_from = shared.earliest
         else:
             first = (
                 earliest([view], arch, self.policies, self._blockers([index], own))
@@ -475,8 +475,8 @@ class _Judgement:
                 else Earliest(None, None)
             )
             satisfied_from = self._satisfied_from(index, first)
-            if shared and arch:
-                shared.earliest[arch] = (first, satisfied_from)
+            if shared:
+                shared.earliest = (first, satisfied_from)
         self.earliest_of.append(first)
         self.satisfied_from.append(satisfied_from)
 
@@ -567,19 +567,20 @@ def _arch_baselines(
 
 class _SharedFile:
     """What one file's facts decide on their own under one policy set, for every file of
-    the same facts (:func:`judge_outcome`'s ``contents``): the view, each architecture's
-    earliest tag (and the glibc it satisfies everything from), the first blocker under each
-    glibc. The findings name the first such file's path: only outcomes read them, and an
-    outcome asks only whether there are any."""
+    the same facts (:func:`judge_outcome`'s ``contents``): the view, the earliest tag (and
+    the glibc it satisfies everything from), the first blocker under each glibc. Each is
+    asked only under the file's own architecture (a judgement asks a file's earliest tag and
+    blockers only when all the wheel's files agree on one). The findings name the first
+    such file's path: only outcomes read them, and an outcome asks only whether there are
+    any."""
 
     __slots__ = ("blocked", "earliest", "view")
 
     def __init__(self, view: FileView) -> None:
         self.view = view
-        self.earliest: dict[str, tuple[Earliest, GlibcVersion | None]] = {}
+        self.earliest: tuple[Earliest, GlibcVersion | None] | None = None
         self.blocked: dict[Any, list[Finding]] = {}
-        """By glibc: the files judged share an architecture, this file's (an outcome asks
-        a file's blockers only under its wheel's architecture, when all its files agree)."""
+        """By glibc."""
 
     def view_of(self, file: FileFacts) -> FileView:
         """The view of ``file`` (the same facts at another path)."""

@@ -93,7 +93,7 @@ def _delta(facts: Iterable[WheelFacts | Named], base: PolicySet, head: PolicySet
     for item in facts:
         wheel, contents, known = item if isinstance(item, tuple) else (item, None, None)
         try:
-            before = known or judge_outcome(wheel, base, contents)
+            before = known if known is not None else judge_outcome(wheel, base, contents)
             after = judge_outcome(wheel, head, contents)
         except FactsIncompleteError:
             delta.incomplete.add(wheel.filename)
