@@ -94,47 +94,36 @@ def run_census(
     started = time.monotonic()
     paths = Paths.of(out)
     with writing(paths):
-        return _run(folders, paths, policy_directory, settings, progress, started)
-
-
-def _run(
-    folders: Sequence[Path],
-    paths: Paths,
-    policy_directory: Path,
-    settings: Settings,
-    progress: TextIO | None,
-    started: float,
-) -> CensusRun:
-    digest = policy_digest(policy_directory)
-    check_census(paths, digest)
-    done = recorded(paths)
-    missing: list[str] = []
-    wheels = list(find_wheels(folders, missing))
-    todo = [w for w in wheels if done.get(w.path) != w.identity]
-    writer = PartWriter(paths, digest, settings.checkpoint)
-    bar = Progress(progress, len(todo), len(wheels) - len(todo))
-    errors = 0
-    try:
-        if todo:
-            with _client(settings) as client:
-                _check_workers(client, settings, digest)
-                for rows in _audited(client, todo, settings):
-                    writer.add(rows)
-                    errors += rows.is_error
-                    bar.advance(rows.is_error)
-        writer.flush()
-        merge(paths, digest)
-    finally:
-        bar.close()
-        writer.flush()  # a stopped census keeps every wheel it finished
-    return CensusRun(
-        found=len(wheels),
-        skipped=len(wheels) - len(todo),
-        audited=len(todo),
-        errors=errors,
-        missing=tuple(missing),
-        seconds=time.monotonic() - started,
-    )
+        digest = policy_digest(policy_directory)
+        check_census(paths, digest)
+        done = recorded(paths)
+        missing: list[str] = []
+        wheels = list(find_wheels(folders, missing))
+        todo = [w for w in wheels if done.get(w.path) != w.identity]
+        writer = PartWriter(paths, digest, settings.checkpoint)
+        bar = Progress(progress, len(todo), len(wheels) - len(todo))
+        errors = 0
+        try:
+            if todo:
+                with _client(settings) as client:
+                    _check_workers(client, settings, digest)
+                    for rows in _audited(client, todo, settings):
+                        writer.add(rows)
+                        errors += rows.is_error
+                        bar.advance(rows.is_error)
+            writer.flush()
+            merge(paths, digest)
+        finally:
+            bar.close()
+            writer.flush()  # a stopped census keeps every wheel it finished
+        return CensusRun(
+            found=len(wheels),
+            skipped=len(wheels) - len(todo),
+            audited=len(todo),
+            errors=errors,
+            missing=tuple(missing),
+            seconds=time.monotonic() - started,
+        )
 
 
 @contextlib.contextmanager
