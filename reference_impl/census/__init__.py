@@ -41,7 +41,7 @@ Wheels table, one row per wheel (bad ones too):
 | `exit_code` | that problem's exit code (3 bad input, 70 internal), null otherwise |
 | `elf_files` | how many rows of the files table belong to it |
 | `satisfied` | the tags of the maintained baselines it satisfies (empty for an error row) |
-| `judged_by` | SHA-256 of the perennial code that judged it (null for an error row) |
+| `judged_by` | SHA-256 of the code that judged it, {py:mod}`reference_impl.census.judge_code` (null for an error row) |
 
 Files table, one row per ELF file: ``wheel`` (the key), then the fields of a file object of
 ``reference_impl/schemas/audit-facts-v1.json`` (``path`` inside the wheel, ``elf`` {bits,
@@ -62,9 +62,10 @@ a second census given the same ``--out`` meanwhile is refused (exit code 3), not
 A census made under other policy data is refused rather than mixed (the verdict columns
 would disagree).
 
-**Reviewing.** A review whose base is the policy data the census was made under takes each
-wheel's base outcome from the verdict columns (``satisfied``, ``claims``, ``earliest_tag``,
-``minimal_glibc``) instead of judging it again, but only for rows whose ``judged_by`` is the
-code reviewing now: after any change to perennial's code, rows are judged again, so an older
-judgement is never passed off as the base's. That halves what an unscoped change costs.
+**Reviewing.** A review one of whose sides (base or head) is the policy data the census
+was made under takes each wheel's outcome under that side from the verdict columns
+(``satisfied``, ``claims``, ``earliest_tag``, ``minimal_glibc``) instead of judging it
+again, but only for rows whose ``judged_by`` is the code reviewing now: after a change to
+the code that judges, rows are judged again, so an older judgement is never passed off as
+that side's. That halves what an unscoped change costs.
 """

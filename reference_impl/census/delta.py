@@ -58,9 +58,10 @@ class Delta:
     """Wheels whose earliest tag moves to a newer glibc (or that can carry none any more)."""
 
 
-Named = tuple[WheelFacts, Sequence[bytes], Outcome | None]
+Named = tuple[WheelFacts, Sequence[bytes], Outcome | None, Outcome | None]
 """A wheel's facts with each file's content name (:func:`judge_outcome`'s ``contents``) and
-its outcome under the base policies if that is known already (a census made under them)."""
+its outcomes under the base and the head policies where they are known already (a census
+made under one of them): a side known is not judged."""
 
 
 def verdict_delta(facts: Iterable[WheelFacts | Named], base: PolicySet, head: PolicySet) -> Delta:
@@ -91,10 +92,14 @@ def _few_collections() -> Iterator[None]:
 def _delta(facts: Iterable[WheelFacts | Named], base: PolicySet, head: PolicySet) -> Delta:
     delta = Delta()
     for item in facts:
-        wheel, contents, known = item if isinstance(item, tuple) else (item, None, None)
+        wheel, contents, before, after = (
+            item if isinstance(item, tuple) else (item, None, None, None)
+        )
         try:
-            before = known if known is not None else judge_outcome(wheel, base, contents)
-            after = judge_outcome(wheel, head, contents)
+            if before is None:
+                before = judge_outcome(wheel, base, contents)
+            if after is None:
+                after = judge_outcome(wheel, head, contents)
         except FactsIncompleteError:
             delta.incomplete.add(wheel.filename)
             continue

@@ -6,12 +6,11 @@ wheel's error row, so one bad wheel never ends a census.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 from pathlib import Path
 
 from reference_impl.audit import audit_wheel
 from reference_impl.census.found import Found
+from reference_impl.census.judge_code import files_digest, judge_digest
 from reference_impl.census.rows import CensusRows, audit_rows, error_rows
 from reference_impl.errors import ExitCode, PerennialError
 from reference_impl.policy import PolicySet, default_policies, default_policy_dir, load_policies
@@ -22,34 +21,12 @@ _LOADED: dict[str, PolicySet] = {}
 def policy_digest(directory: Path) -> str:
     """The digest of every policy file: the policy data a census's verdict columns belong
     to."""
-    return _files_digest(directory, "*.toml")
-
-
-def _files_digest(directory: Path, pattern: str) -> str:
-    """SHA-256 of the files under ``directory`` matching ``pattern``, each its relative name
-    and bytes, in sorted order."""
-    digest = hashlib.sha256()
-    for path in sorted(directory.rglob(pattern)):
-        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return files_digest(sorted(directory.rglob("*.toml")), directory)
 
 
 def worker_digest(directory: str | None) -> str:
     """The digest of the policy data this process audits with (run on each worker)."""
     return policy_digest(Path(directory) if directory else default_policy_dir())
-
-
-@functools.cache
-def judge_digest() -> str:
-    """The digest of this perennial's code (every module): what judged a census row, so a
-    review trusts a stored verdict only from the code judging now (any change to any module
-    counts, even one that changes no verdict)."""
-    return _files_digest(_CODE, "*.py")
-
-
-_CODE = Path(__file__).resolve().parent.parent
-"""The reference implementation's package folder."""
 
 
 def policies_at(directory: str | None) -> PolicySet:

@@ -168,7 +168,10 @@ def review(
         checked = evidence_check(evidence, base.policies, head.policies) if evidence else None
         wheels: _Wheels = (
             _CensusFacts(
-                census, base.policies, head.policies, policy_digest(Path(scratch) / tree.policies)
+                census,
+                base.policies,
+                head.policies,
+                (policy_digest(Path(scratch) / tree.policies), policy_digest(policy_dir)),
             )
             if census
             else _FixtureFacts(base.policies, head.policies)
@@ -299,18 +302,21 @@ class _CensusFacts:
     """The facts of the census's wheels that the change may touch; error rows and the
     wheels it cannot touch are counted, not judged."""
 
-    def __init__(self, census: Path, base: PolicySet, head: PolicySet, base_digest: str) -> None:
+    def __init__(
+        self, census: Path, base: PolicySet, head: PolicySet, digests: tuple[str, str]
+    ) -> None:
         self.census = census
         self.base, self.head = base, head
-        self.base_digest = base_digest
-        """The digest of the base's policy data: a census made under it holds the base's
-        outcomes already, for the wheels this very code judged."""
+        self.digests = digests
+        """The digests of the base's and the head's policy data: a census made under either
+        holds that side's outcomes already, for the wheels this very code judged."""
         self.described = f"the census {census}"
         self.unreadable = 0
         self.untouched = 0
 
     def __iter__(self) -> Iterator[Named]:
         from reference_impl.audit_read import symbol_vocabulary
+        from reference_impl.census.judge_code import judge_digest
         from reference_impl.census.rows import ERROR, OUTCOME_KEYS, FactsReader, stored_outcome
         from reference_impl.census.scope import scope_of
         from reference_impl.census.store import (
@@ -320,18 +326,18 @@ class _CensusFacts:
             read_census,
             touched_wheels,
         )
-        from reference_impl.census.work import judge_digest
 
         paths = Paths.of(self.census)
         if not paths.tables():
             raise PerennialError(str(self.census), "no such census")
-        made_under_base = check_census(paths, None) == self.base_digest
+        made_under = check_census(paths, None)
+        stored = tuple(made_under == digest for digest in self.digests)
         scope = scope_of(self.base, self.head)
         vocabulary = symbol_vocabulary(self.base) | symbol_vocabulary(self.head)
         only = touched_wheels(paths, scope, vocabulary) if scope else None
         reader = FactsReader(str(self.census))
         wheel_columns: tuple[str, ...] = FACTS_COLUMNS[0]
-        if made_under_base:
+        if any(stored):
             wheel_columns += OUTCOME_KEYS
         judge = judge_digest()
         for wheel, files in read_census(paths, only, (wheel_columns, FACTS_COLUMNS[1])):
@@ -341,7 +347,8 @@ class _CensusFacts:
                 self.untouched += 1
             else:
                 facts, names = reader.read(wheel, files)
-                yield facts, names, stored_outcome(wheel, judge) if made_under_base else None
+                known = stored_outcome(wheel, judge) if any(stored) else None
+                yield facts, names, known if stored[0] else None, known if stored[1] else None
 
 
 class _FixtureFacts:

@@ -270,9 +270,9 @@ def test_a_census_keeps_each_wheels_outcome_as_judging_its_facts_gives_it(
 ) -> None:
     """What a review takes from a census made under its base instead of judging again."""
     from reference_impl.audit import judge_outcome
+    from reference_impl.census.judge_code import judge_digest
     from reference_impl.census.rows import OUTCOME_KEYS, facts_of, stored_outcome
     from reference_impl.census.store import Paths, read_census
-    from reference_impl.census.work import judge_digest
 
     compared = 0
     for wheel, files in read_census(Paths.of(fixture_census.out)):
@@ -293,8 +293,9 @@ def test_a_census_made_under_the_base_is_judged_again_only_when_other_code_judge
     satisfied tags were emptied is believed, so the review reads it), and judged again from
     its facts when other code did (the emptied tags are then not believed)."""
     from reference_impl.census.found import find_wheels
+    from reference_impl.census.judge_code import judge_digest
     from reference_impl.census.store import PartWriter, Paths
-    from reference_impl.census.work import census_wheel, judge_digest, policy_digest
+    from reference_impl.census.work import census_wheel, policy_digest
 
     (repo / "policies" / "baselines" / "manylinux_2_43.toml").unlink()  # no scope: all judged
     copy_wheels(["x86_64-minimal", "x86_64-getrandom"], tmp_path / "mirror")
@@ -314,3 +315,36 @@ def test_a_census_made_under_the_base_is_judged_again_only_when_other_code_judge
         gained[judge] = wheels["tags_gained"]
     assert "manylinux_2_17_x86_64" in gained[judge_digest()]  # the emptied row, believed
     assert gained["0" * 64] == {}  # judged again: only manylinux_2_43 is lost
+
+
+def test_a_census_made_under_the_head_gives_the_heads_outcomes(repo: Path, tmp_path: Path) -> None:
+    """A census made under the change's head (the shipped data here; the base lacks
+    manylinux_2_43) holds the head's outcomes: a row this code judged is believed (its
+    emptied satisfied tags make every tag of the base lost), one other code judged is judged
+    again (then only manylinux_2_43 is gained)."""
+    from reference_impl.census.found import find_wheels
+    from reference_impl.census.judge_code import judge_digest
+    from reference_impl.census.store import PartWriter, Paths
+    from reference_impl.census.work import census_wheel, policy_digest
+
+    added = repo / "policies" / "baselines" / "manylinux_2_43.toml"
+    text = added.read_text()
+    git(repo, "rm", "-q", str(added))
+    git(repo, "commit", "-q", "-m", "no manylinux_2_43")
+    added.write_text(text)  # the working tree is the shipped data again
+    copy_wheels(["x86_64-minimal", "x86_64-getrandom"], tmp_path / "mirror")
+    wheels = {}
+    for judge in (judge_digest(), "0" * 64):
+        out = tmp_path / judge[:6] / "c.parquet"
+        writer = PartWriter(Paths.of(out), policy_digest(default_policy_dir()), every=2)
+        for found in find_wheels([tmp_path / "mirror"], []):
+            rows = census_wheel(found, None, ())
+            rows.wheel.update(satisfied=[], judged_by=judge)
+            writer.add(rows)
+        code, out_text, err = review(repo, "--base", "HEAD", "--census", str(out), "--json")
+        assert (code, err) == (0, "")
+        wheels[judge] = json.loads(out_text)["wheels"]
+        assert wheels[judge]["judged"] == 2 and wheels[judge]["changed"]["wheels"] == 2
+    believed, judged = wheels[judge_digest()], wheels["0" * 64]
+    assert "manylinux_2_17_x86_64" in believed["tags_lost"] and believed["tags_gained"] == {}
+    assert judged["tags_lost"] == {} and set(judged["tags_gained"]) == {"manylinux_2_43_x86_64"}
