@@ -341,16 +341,17 @@ class _Source:
         only: set[str] | None,
         columns: tuple[Sequence[str], Sequence[str]] | None = None,
     ) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
-        """Each wheel row with its file rows (given ``only``, the file rows of those wheels
-        alone), checking that the files table is in step: as many rows of each wheel, in
-        the order of the wheels, as its ``elf_files`` counts. Given ``columns`` (wheels,
-        files), only those are read."""
+        """Each wheel row with its file rows, checking that the files table is in step: as
+        many rows of each wheel, in the order of the wheels, as its ``elf_files`` counts.
+        Given ``only``, the rows of other wheels are not decoded: they hold their ``wheel``
+        and ``verdict`` alone, with no file rows. Given ``columns`` (wheels, files), only
+        those are read."""
         wheel_columns, file_columns = columns or (None, None)
         wanted = None if only is None else _value_set(only)
         file_rows = (row for batch in self.files(wanted, file_columns) for row in batch.to_pylist())
         pending: dict[str, Any] | None = next(file_rows, None)
         for batch in self.wheels(wheel_columns):
-            for wheel in batch.to_pylist():
+            for wheel in batch.to_pylist() if only is None else _rows_of(batch, only):
                 files = []
                 while pending is not None and pending["wheel"] == wheel["wheel"]:
                     files.append(pending)
@@ -369,6 +370,19 @@ class _Source:
         raise CensusFileError(
             str(self.files_table.path), f"{problem}: the two tables are out of step"
         )
+
+
+def _rows_of(batch: Any, only: set[str]) -> Iterator[dict[str, Any]]:
+    """The rows of a wheels-table batch, those of wheels not in ``only`` as their key and
+    verdict alone (a review of a scoped change decodes only the wheels it judges)."""
+    keys = batch.column("wheel").to_pylist()
+    names = batch.schema.names
+    verdicts = batch.column("verdict").to_pylist() if "verdict" in names else [None] * len(keys)
+    inside = [row for row, key in enumerate(keys) if key in only]
+    decoded = iter(batch.take(inside).to_pylist() if inside else ())
+    chosen = set(inside)
+    for row, (key, verdict) in enumerate(zip(keys, verdicts, strict=True)):
+        yield next(decoded) if row in chosen else {"wheel": key, "verdict": verdict}
 
 
 def _live_sources(paths: Paths, policy_digest: str | None) -> list[_Source]:

@@ -118,15 +118,21 @@ class GitTree:
         )
 
     def policies_at(self, commit: str, into: Path) -> PolicySet:
-        """The policy data of ``commit``, each file read with ``git show`` into ``into``."""
-        listing = _git(self.top, "ls-tree", "-r", "-z", "--name-only", commit, "--", self.policies)
-        names = [n for n in listing.decode().split("\0") if n]
-        if not names:
+        """The policy data of ``commit``, its files read from git into ``into``."""
+        listing = _git(self.top, "ls-tree", "-r", "-z", commit, "--", self.policies)
+        blobs = {}
+        for entry in listing.decode().split("\0"):
+            if entry:
+                mode_type_object, name = entry.split("\t", 1)
+                if mode_type_object.split()[1] == "blob":
+                    blobs[name] = mode_type_object.split()[2]
+        if not blobs:
             raise ReviewError(f"{commit[:12]}:{self.policies}", "no policy files at this commit")
-        for name in names:
+        contents = _blobs(self.top, list(blobs.values()))
+        for name, content in zip(blobs, contents, strict=True):
             target = into / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(_git(self.top, "show", f"{commit}:{name}"))
+            target.write_bytes(content)
         try:
             return load_policies(into / self.policies)
         except PolicyError as error:
@@ -137,9 +143,27 @@ class GitTree:
             ) from None
 
 
-def _git(where: Path, *args: str) -> bytes:
+def _blobs(where: Path, objects: list[str]) -> list[bytes]:
+    """The contents of these git blobs, read by one ``git cat-file`` (a ``git show`` per file
+    took a fifth of a review's fixed cost)."""
+    out = _git(where, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in objects).encode())
+    contents, at = [], 0
+    for name in objects:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+            raise ReviewError("git cat-file", f"no blob {name}")
+        size = int(header[2])
+        contents.append(out[end + 1 : end + 1 + size])
+        at = end + 1 + size + 1
+    return contents
+
+
+def _git(where: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(["git", "-C", str(where), *args], capture_output=True, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(where), *args], input=stdin, capture_output=True, check=False
+        )
     except OSError as error:
         raise ReviewError("git", f"cannot be run ({error.strerror or error})") from None
     if done.returncode != 0:

@@ -348,3 +348,28 @@ def test_a_census_made_under_the_head_gives_the_heads_outcomes(repo: Path, tmp_p
     believed, judged = wheels[judge_digest()], wheels["0" * 64]
     assert "manylinux_2_17_x86_64" in believed["tags_lost"] and believed["tags_gained"] == {}
     assert judged["tags_lost"] == {} and set(judged["tags_gained"]) == {"manylinux_2_43_x86_64"}
+
+
+def test_a_census_none_of_whose_wheels_the_change_names_is_counted_untouched(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Every row of the census is of a wheel the change cannot touch (a library no wheel
+    names is allowed): none is decoded or judged, each is counted."""
+    from reference_impl.census.found import find_wheels
+    from reference_impl.census.store import PartWriter, Paths
+    from reference_impl.census.work import census_wheel, policy_digest
+
+    edit(
+        repo / "policies" / "baselines" / "manylinux_2_24.toml",
+        ALLOW_NCURSESW[0],
+        'libraries = ["libmvec.so.1", "libnowhere.so.9"]',
+    )
+    copy_wheels(["x86_64-minimal", "x86_64-getrandom"], tmp_path / "mirror")
+    out = tmp_path / "c.parquet"
+    writer = PartWriter(Paths.of(out), policy_digest(default_policy_dir()), every=2)
+    for found in find_wheels([tmp_path / "mirror"], []):
+        writer.add(census_wheel(found, None, ()))
+    code, out_text, err = review(repo, "--base", "HEAD", "--census", str(out), "--json")
+    assert (code, err) == (0, "")
+    wheels = json.loads(out_text)["wheels"]
+    assert (wheels["untouched"], wheels["judged"], wheels["unreadable"]) == (2, 0, 0)
