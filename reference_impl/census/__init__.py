@@ -41,7 +41,7 @@ Wheels table, one row per wheel (bad ones too):
 | `exit_code` | that problem's exit code (3 bad input, 70 internal), null otherwise |
 | `elf_files` | how many rows of the files table belong to it |
 | `satisfied` | the tags of the maintained baselines it satisfies (empty for an error row) |
-| `judged_by` | SHA-256 of the code that judged it, {py:mod}`reference_impl.census.judge_code` (null for an error row) |
+| `judged_by` | SHA-256 of the code that judged it (see `judge_code`; null for an error row) |
 
 Files table, one row per ELF file: ``wheel`` (the key), then the fields of a file object of
 ``reference_impl/schemas/audit-facts-v1.json`` (``path`` inside the wheel, ``elf`` {bits,

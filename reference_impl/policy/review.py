@@ -363,7 +363,7 @@ class _CensusFacts:
         wheel_columns: tuple[str, ...] = FACTS_COLUMNS[0]
         if any(stored):
             wheel_columns += OUTCOME_KEYS
-        judge = judge_digest()
+        judge = judge_digest() if any(stored) else ""
         for wheel, files in read_census(paths, only, (wheel_columns, FACTS_COLUMNS[1])):
             if wheel["verdict"] == ERROR:
                 self.unreadable += 1
