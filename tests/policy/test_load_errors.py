@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reference_impl.errors import ExitCode, PerennialError, PolicyError
-from reference_impl.policy import PolicySet, default_policies, load_policies
+from reference_impl.policy import PolicySet, default_policies, default_policy_dir, load_policies
 from reference_impl.policy.verify import load_observations, verify
 
 from .conftest import edit
@@ -334,3 +335,21 @@ def test_a_bad_date_value_is_quoted_raw_and_escaped_once_when_printed(policy_cop
     result = _policy_list(policy_copy)
     assert result.returncode == 4 and result.stderr.count("\n") == 1
     assert "'20\\x1b[31m' is not an ISO date" in result.stderr
+
+
+def test_policy_files_parsed_once_are_left_as_parsed(tmp_path: Path) -> None:
+    """Loading keeps each parsed file to share with the next load of the same text (a
+    review loads two policy sets that differ in a file or two): loading must not change
+    what it was given, or the next load would read the change."""
+    import tomllib
+
+    from reference_impl.policy import fields
+
+    copy = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), copy)
+    first = load_policies(copy)
+    assert load_policies(copy) == first
+    baselines = {p.read_text() for p in copy.glob("baselines/*.toml")}
+    assert baselines <= fields._PARSED.keys()
+    for text in {p.read_text() for p in copy.rglob("*.toml")} & fields._PARSED.keys():
+        assert fields._PARSED[text] == tomllib.loads(text)
