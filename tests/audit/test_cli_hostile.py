@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.craft import ElfSpec, Member, WheelSpec, build_elf, build_wheel
+from reference_impl.audit import MAX_PLATFORM_TAGS
 from reference_impl.cli import main
 
 from .helpers import PLAIN, Build, MakeWheel
@@ -107,3 +109,30 @@ def test_corrupt_lzma_member_is_bad_input_naming_the_member(
     assert code == 3
     (line,) = _honest_lines(err)
     assert "member demo/blob.so: its LZMA data is corrupt" in line
+
+
+def test_a_wheel_declaring_more_platform_tags_than_the_limit_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """audit.bad-input.tag-count: 64 distinct platform tags are judged, 65 refused (each tag
+    is judged against every file), and the other wheel is still audited."""
+    elf = build_elf(ElfSpec(arch="x86_64", needed=("libc.so.6",)))
+
+    def wheel(name: str, count: int) -> Path:
+        tags = tuple(f"py3-none-manylinux_2_{17 + i}_x86_64" for i in range(count))
+        first = tags[0]
+        spec = WheelSpec(name, "1.0", first, (Member(f"{name}/x.so", elf),), wheel_tags=tags)
+        path = tmp_path / spec.wheel_filename()
+        path.write_bytes(build_wheel(spec))
+        return path
+
+    fits, over = wheel("fits", MAX_PLATFORM_TAGS), wheel("over", MAX_PLATFORM_TAGS + 1)
+    code, out, err = _audit(capsys, "--json", str(fits), str(over))
+    assert code == 3
+    assert _honest_lines(err) == [
+        f"perennial: {over}: declares 65 distinct platform tags, more than the 64 a wheel is "
+        "judged with (each is judged against every file)"
+    ]
+    (audited,) = json.loads(out)["wheels"]
+    assert audited["wheel"] == str(fits)
+    assert len({claim["tag"] for claim in audited["claims"]}) == MAX_PLATFORM_TAGS
