@@ -36,12 +36,15 @@ Wheels table, one row per wheel (bad ones too):
 | `minimal_glibc` | that glibc, `X.Y` |
 | `best_baseline` | the oldest maintained baseline it satisfies (the widest promise), or null |
 | `claims` | list of {tag, source (filename or WHEEL), manylinux_tag, earned (null: not judged)} |
-| `blockers` | list of {tag, clause, subject, file}: what keeps each unearned claim unearned |
+| `blockers` | list of {tag, clause, subject, file}: what keeps each unearned claim unearned (¹) |
 | `error` | the one-line problem of an error row (null otherwise) |
 | `exit_code` | that problem's exit code (3 bad input, 70 internal), null otherwise |
 | `elf_files` | how many rows of the files table belong to it |
 | `satisfied` | the tags of the maintained baselines it satisfies (empty for an error row) |
 | `judged_by` | SHA-256 of the code that judged it (see `judge_code`; null for an error row) |
+
+(¹) Once per clause and subject, naming the first file, and at most 256 a claim
+(``rows.BLOCKERS_KEPT``): a wheel of many files cannot make a row too large to read.
 
 Files table, one row per ELF file: ``wheel`` (the key), then the fields of a file object of
 ``reference_impl/schemas/audit-facts-v1.json`` (``path`` inside the wheel, ``elf`` {bits,

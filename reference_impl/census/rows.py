@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from reference_impl.audit import Outcome, WheelAudit, outcome_from
+from reference_impl.audit_checks import Finding
 from reference_impl.audit_facts import (
     FACTS_FORMAT,
     FACTS_VERSION,
@@ -89,7 +90,7 @@ def audit_rows(found: Found, audit: WheelAudit, judged_by: str) -> CensusRows:
         blockers=[
             {"tag": c.tag, "clause": f.clause, "subject": f.subject, "file": f.file}
             for c in audit.claims
-            for f in c.blockers
+            for f in _kept_blockers(c.blockers)
         ],
         error=None,
         exit_code=None,
@@ -108,6 +109,23 @@ def audit_rows(found: Found, audit: WheelAudit, judged_by: str) -> CensusRows:
         )
         files.append(file)
     return CensusRows(wheel, files)
+
+
+BLOCKERS_KEPT = 256
+"""The most blockers a wheel row keeps per claim. A claim's blockers are every problem of
+every file, so a hostile wheel of many files could make one row of millions of values, and
+a row group that large makes the whole census unreadable (``table.ROW_GROUP_VALUES``)."""
+
+
+def _kept_blockers(blockers: Iterable[Finding]) -> list[Finding]:
+    """A claim's blockers, one per clause and subject (the first file's: the summary counts
+    wheels per clause and subject), at most :data:`BLOCKERS_KEPT`."""
+    kept: dict[tuple[str, str | None], Finding] = {}
+    for finding in blockers:
+        kept.setdefault((finding.clause, finding.subject), finding)
+        if len(kept) == BLOCKERS_KEPT:
+            break
+    return list(kept.values())
 
 
 def error_rows(found: Found, problem: str, exit_code: int) -> CensusRows:

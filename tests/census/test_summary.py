@@ -3,6 +3,7 @@ names counts once, a blocker in many files of one wheel counts once."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from reference_impl.census.summary import summarize, summary_json, summary_text
@@ -81,3 +82,37 @@ def test_the_text_escapes_what_came_from_wheels() -> None:
     lines = summary_text(summarize(hostile), "c.parquet")
     assert all("\x1b" not in line and "\n" not in line for line in lines)
     assert any("GLIBC_\\x1b[31m" in line and "x\\n.whl" in line for line in lines)
+
+
+def test_a_wheel_row_keeps_each_claims_blockers_once_per_subject_and_at_most_a_bound(
+    tmp_path: Path,
+) -> None:
+    """A claim's blockers are every problem of every file: the row keeps one per clause and
+    subject (the summary counts wheels per subject) and at most ``BLOCKERS_KEPT``, so a wheel
+    of many files cannot make a row too large for its census to be read."""
+    from conformance.craft import ElfSpec, Member, WheelSpec, build_elf, build_wheel
+    from reference_impl.audit import audit_wheel
+    from reference_impl.census.found import Found
+    from reference_impl.census.rows import BLOCKERS_KEPT, audit_rows
+
+    def rows(name: str, libraries: list[str]) -> dict[str, Any]:
+        members = tuple(
+            Member(f"{name}/m{i}.so", build_elf(ElfSpec(arch="x86_64", needed=(library,))))
+            for i, library in enumerate(libraries)
+        )
+        spec = WheelSpec(name, "1.0", "cp312-cp312-manylinux_2_17_x86_64", members)
+        path = tmp_path / spec.wheel_filename()
+        path.write_bytes(build_wheel(spec))
+        audit = audit_wheel(path)
+        return audit_rows(Found(str(path), 0, 0), audit, "code").wheel
+
+    same = rows("same", ["libnowhere.so.1"] * 40)
+    claims = len(same["claims"])  # the tag of the filename and the WHEEL file's
+    assert claims == 2
+    assert [(b["clause"], b["subject"], b["file"]) for b in same["blockers"]] == claims * [
+        ("audit.external-libraries", "libnowhere.so.1", "same/m0.so")
+    ]
+    many = rows("many", [f"libnowhere{i}.so.1" for i in range(BLOCKERS_KEPT + 20)])
+    subjects = [b["subject"] for b in many["blockers"]]
+    assert len(subjects) == claims * BLOCKERS_KEPT
+    assert len(set(subjects[:BLOCKERS_KEPT])) == BLOCKERS_KEPT
