@@ -18,6 +18,7 @@ from reference_impl.audit_resolve import Searchable, resolve_needed, searchable
 from reference_impl.elf import ELF_MAGIC, ElfSummary, is_elf, summarize
 from reference_impl.errors import ELFError
 from reference_impl.policy import PolicySet, default_policies
+from reference_impl.record import replace
 from reference_impl.wheelfile import SafeWheel, installed_path
 
 TYPE_CHECKING = False  # typing costs an audit 10 ms to import; mypy reads it all the same
@@ -58,7 +59,17 @@ def read_facts(
         vocabulary = vocabulary | frozenset(keep)
     with SafeWheel(source, display) as wheel:
         meta = wheel.metadata(name)
-        read = list(_read_elf_files(wheel, policies))
+        read = []
+        entries = 0
+        for member, summary, program in _read_elf_files(wheel, policies, vocabulary):
+            entries += _entries(summary)
+            if entries > MAX_WHEEL_ENTRIES:
+                raise ELFError(
+                    display,
+                    f"refused: its ELF files need more than {MAX_WHEEL_ENTRIES} libraries, "
+                    "versions and symbols together",
+                )
+            read.append((member, summary, program))
     installed = {installed_path(member): member for member, _, _ in read}
     where = searchable(installed)
     files = tuple(
@@ -77,10 +88,11 @@ def read_facts(
 
 
 def _read_elf_files(
-    wheel: SafeWheel, policies: PolicySet
+    wheel: SafeWheel, policies: PolicySet, vocabulary: frozenset[str]
 ) -> Iterable[tuple[str, ElfSummary, bool]]:
     """(member, summary, has PT_INTERP) for every member that starts with the ELF magic, in
-    archive order. Members of at least :data:`PARALLEL_BYTES` are read by two threads at
+    archive order, each summary holding only the undefined symbols the facts use
+    (:func:`_kept`). Members of at least :data:`PARALLEL_BYTES` are read by two threads at
     once (zlib-ng and zlib inflate without the GIL: 1.8x on two cores for a wheel of many
     libraries), where Python can start threads; an error is still the first damaged
     member's in archive order."""
@@ -94,7 +106,7 @@ def _read_elf_files(
         or not all(wheel.reads_in_threads(m) for m in members)
     ):
         for member in members:
-            found = _read_member(wheel, member, policies)
+            found = _read_member(wheel, member, policies, vocabulary)
             if found is not None:
                 yield found
         return
@@ -102,10 +114,12 @@ def _read_elf_files(
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         try:
-            pending = {m: pool.submit(_read_member, wheel, m, policies) for m in large}
+            pending = {m: pool.submit(_read_member, wheel, m, policies, vocabulary) for m in large}
             for member in members:
                 future = pending.get(member)
-                found = future.result() if future else _read_member(wheel, member, policies)
+                found = (
+                    future.result() if future else _read_member(wheel, member, policies, vocabulary)
+                )
                 if found is not None:
                     yield found
         finally:
@@ -123,7 +137,7 @@ costs more than they take."""
 
 
 def _read_member(
-    wheel: SafeWheel, member: str, policies: PolicySet
+    wheel: SafeWheel, member: str, policies: PolicySet, vocabulary: frozenset[str]
 ) -> tuple[str, ElfSummary, bool] | None:
     """(member, summary, has PT_INTERP) if the member is an ELF file, else None."""
     with wheel.stream(member) as stream:
@@ -139,7 +153,29 @@ def _read_member(
             raise ELFError(wheel.display, f"member {member}: {error.problem}") from None
         except OSError as error:  # zipfile's CRC and stream errors
             raise ELFError(wheel.display, f"member {member}: cannot be read ({error})") from None
-    return member, summary, summary.has_interpreter
+    return member, _kept(summary, vocabulary), summary.has_interpreter
+
+
+MAX_WHEEL_ENTRIES = 1 << 21
+"""The most libraries needed, versions needed and undefined symbols kept that a wheel's ELF
+files may hold together (2,097,152), each file's kept until the wheel's facts are made: the
+most in a real wheel seen is 38,488 (torch 2.13's x86_64 wheel, 136 ELF files)."""
+
+
+def _kept(summary: ElfSummary, vocabulary: frozenset[str]) -> ElfSummary:
+    """``summary`` with only the undefined symbols the facts use: those named in
+    ``vocabulary`` and the first bound to each version (:func:`_first_symbol_per_version`)."""
+    first = set(_first_symbol_per_version(summary).values())
+    kept = tuple(s for s in summary.undefined if s.name in vocabulary or s.name in first)
+    return summary if len(kept) == len(summary.undefined) else replace(summary, undefined=kept)
+
+
+def _entries(summary: ElfSummary) -> int:
+    return (
+        len(summary.needed)
+        + sum(len(need.versions) for need in summary.version_needs)
+        + len(summary.undefined)
+    )
 
 
 def _file_facts(

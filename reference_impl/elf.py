@@ -262,6 +262,10 @@ class _Corrupt(Exception):
     """The file contradicts itself; becomes an ELFError naming the file."""
 
 
+class _OverLimit(Exception):
+    """The file declares more than an auditor reads; becomes an ELFError naming the file."""
+
+
 class _NotKept(Exception):
     """A streamed read did not keep a range it turned out to need (a second pass fixes it)."""
 
@@ -496,7 +500,27 @@ def _dynamic(header: _Header, segments: list[_Segment], image: _Image) -> dict[i
     return dyn
 
 
+MAX_DYNAMIC_SYMBOLS = 1 << 21
+"""The most entries a ``.dynsym`` may declare (2,097,152). Each symbol read costs some 190
+bytes in memory; the largest real table seen holds 75,413 (torch's ``libtorch_cpu.so``,
+414 MiB), and a 4 GiB member could declare 178 million."""
+
+
 def _symbol_count(
+    header: _Header, segments: list[_Segment], image: _Image, dyn: dict[int, list[int]]
+) -> int:
+    """How many entries ``.dynsym`` has; _OverLimit past :data:`MAX_DYNAMIC_SYMBOLS`."""
+    count = _declared_symbol_count(header, segments, image, dyn)
+    if count > MAX_DYNAMIC_SYMBOLS and count * _symbol_size(header) <= image.size:
+        # a table larger than the file is corrupt, and said so where it is read
+        raise _OverLimit(
+            f"its .dynsym declares {count} symbols, more than the {MAX_DYNAMIC_SYMBOLS} an "
+            "auditor reads"
+        )
+    return count
+
+
+def _declared_symbol_count(
     header: _Header, segments: list[_Segment], image: _Image, dyn: dict[int, list[int]]
 ) -> int:
     """How many entries ``.dynsym`` has: from its section header, else from a hash table."""
@@ -903,6 +927,8 @@ def summarize(
         raise ELFError(
             source, f"truncated or corrupt ELF file: range {missing} not found"
         ) from None
+    except _OverLimit as error:
+        raise ELFError(source, f"refused: {error}") from None
     except _READ_ERRORS as error:
         raise ELFError(source, f"truncated or corrupt ELF file: {_one_line(error)}") from None
 

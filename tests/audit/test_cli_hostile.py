@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.craft import ElfSpec, Member, WheelSpec, build_elf, build_wheel
+from conformance.craft import ElfSpec, Member, Symbol, WheelSpec, build_elf, build_wheel
 from reference_impl.audit import MAX_PLATFORM_TAGS
 from reference_impl.cli import main
 
@@ -136,3 +136,61 @@ def test_a_wheel_declaring_more_platform_tags_than_the_limit_is_refused(
     (audited,) = json.loads(out)["wheels"]
     assert audited["wheel"] == str(fits)
     assert len({claim["tag"] for claim in audited["claims"]}) == MAX_PLATFORM_TAGS
+
+
+def _wheel_of(tmp_path: Path, name: str, elves: list[bytes]) -> Path:
+    members = tuple(Member(f"{name}/m{i}.so", elf) for i, elf in enumerate(elves))
+    spec = WheelSpec(name, "1.0", "cp312-cp312-manylinux_2_17_x86_64", members)
+    path = tmp_path / spec.wheel_filename()
+    path.write_bytes(build_wheel(spec))
+    return path
+
+
+def _with_symbols(count: int) -> bytes:
+    symbols = tuple(Symbol(f"s{i}", "GLIBC_2.2.5", library="libc.so.6") for i in range(count))
+    needs = (("libc.so.6", ("GLIBC_2.2.5",)),)
+    return build_elf(
+        ElfSpec(arch="x86_64", needed=("libc.so.6",), version_needs=needs, symbols=symbols)
+    )
+
+
+def test_an_elf_file_declaring_more_dynamic_symbols_than_the_limit_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each symbol read costs memory, and a member can declare millions: past the limit
+    (lowered here to 300; :data:`~reference_impl.elf.MAX_DYNAMIC_SYMBOLS` is 2,097,152) the
+    wheel is refused before its symbols are read, and a wheel at the limit is audited."""
+    from reference_impl import elf
+
+    monkeypatch.setattr(elf, "MAX_DYNAMIC_SYMBOLS", 300)
+    # .dynsym holds the null symbol and the undefined ones
+    fits = _wheel_of(tmp_path, "fits", [_with_symbols(299)])
+    over = _wheel_of(tmp_path, "over", [_with_symbols(300)])
+    code, out, err = _audit(capsys, str(fits), str(over))
+    assert code == 3
+    assert _honest_lines(err) == [
+        f"perennial: {over}: member over/m0.so: refused: its .dynsym declares 301 symbols, "
+        "more than the 300 an auditor reads"
+    ]
+    assert "fits-1.0" in out
+
+
+def test_a_wheel_whose_files_need_more_than_the_limit_together_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file's libraries, versions and kept symbols are held until the wheel's facts
+    are made: past the limit (lowered here to 100; ``MAX_WHEEL_ENTRIES`` is 2,097,152) the
+    wheel is refused, whatever each file holds alone."""
+    from reference_impl import audit_read
+
+    monkeypatch.setattr(audit_read, "MAX_WHEEL_ENTRIES", 100)
+    elf = build_elf(ElfSpec(arch="x86_64", needed=tuple(f"lib{i}.so" for i in range(40))))
+    fits = _wheel_of(tmp_path, "fits", [elf, elf])
+    over = _wheel_of(tmp_path, "over", [elf, elf, elf])
+    code, out, err = _audit(capsys, str(fits), str(over))
+    assert code == 3
+    assert _honest_lines(err) == [
+        f"perennial: {over}: refused: its ELF files need more than 100 libraries, versions "
+        "and symbols together"
+    ]
+    assert "fits-1.0" in out
