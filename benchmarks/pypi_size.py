@@ -12,7 +12,7 @@ project list from ``https://pypi.org/simple/``, then each chosen project's file 
   size, with a 95% interval from the standard formula for a simple random sample without
   replacement (normal approximation), the two strata added (the head has no variance).
 
-    .venv/bin/python benchmarks/pypi_size.py --sample 6000 --json out.json
+    .venv/bin/python benchmarks/pypi_size.py --sample 16000 --json out.json
 
 Polite to PyPI: at most 8 requests at a time, a User-Agent naming the project, a timeout
 and retries with backoff. Each project's file list (name, size, yanked only) is cached
@@ -471,7 +471,7 @@ def summary(r: dict[str, Any]) -> Iterator[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, default=6000, help="tail projects sampled")
+    parser.add_argument("--sample", type=int, default=16000, help="tail projects sampled")
     parser.add_argument("--seed", type=int, default=20261202)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--day", help="reuse the cache of this day (YYYY-MM-DD) instead of today's")
