@@ -110,11 +110,22 @@ of a pull request against main reads a census made under main. (A family's descr
 edited, measured before 2026-12-02 as the unscoped change, is scoped now.)"""
 ADDED = ("baselines/manylinux_2_43.toml", None, "")
 """manylinux_2_43 added (the base lacks its file), as its proposal's pull request would: no
-scope either, and the base is not the data the census was made under, so every wheel is
-judged under both sides (the unscoped change measured until 2026-12-02, the census being
-made under data that already had 2_43)."""
-CHANGES = (("scoped", CHANGE), ("floor", FLOOR), ("unscoped", UNSCOPED), ("added", ADDED))
-"""The changes every review stage measures, by name."""
+scope either; the head is the data the census was made under, so every wheel is judged
+under the base and its head outcome taken from the census (until 2026-12-02 evening, a
+review took only the base's from a census, and judged both sides here)."""
+Change = tuple[str, str | None, str | None]
+CHANGES: tuple[tuple[str, Change, Change | None], ...] = (
+    ("scoped", CHANGE, None),
+    ("floor", FLOOR, None),
+    ("unscoped", UNSCOPED, None),
+    ("added", ADDED, None),
+    ("both", UNSCOPED, FLOOR),
+)
+"""The changes every review stage measures: name, change, and a change already made in the
+base (None: the base is the shipped data, which the census is made under). "both" is
+manylinux_2_43 withdrawn over a base whose x86_64 floor was raised: neither side is the
+census's data (a pull request against a main that moved on since the census), so every
+wheel is judged under both."""
 PROGRESS = re.compile(r"\] (\d+)/(\d+) wheels")
 
 
@@ -258,14 +269,16 @@ def stage_corpus(args: argparse.Namespace) -> dict[str, Any]:
     return rows
 
 
-def changed_policies(work: Path, change: tuple[str, str | None, str | None] = CHANGE) -> Path:
+def changed_policies(work: Path, change: Change = CHANGE, prior: Change | None = None) -> Path:
     """A git work tree whose policies/ carry ``change`` over a commit without it: (file, old
     text, new text); old None: the change adds the file (the commit lacks it); new None: the
-    change removes it."""
+    change removes it. The commit is the shipped data with ``prior`` made, if given."""
     repo = work / "review-repo"
     if repo.exists():
         shutil.rmtree(repo)
     shutil.copytree(REPO / "policies", repo / "policies")
+    if prior is not None:
+        _edit(repo / "policies" / prior[0], prior[1], prior[2])
     path = repo / "policies" / change[0]
     text = path.read_text()
     if change[1] is None:
@@ -278,12 +291,19 @@ def changed_policies(work: Path, change: tuple[str, str | None, str | None] = CH
         subprocess.run(["git", "-C", str(repo), *args], check=True)
     if change[1] is None:
         path.write_text(text)
-    elif change[2] is None:
-        path.unlink()
     else:
-        assert change[1] in text, change
-        path.write_text(text.replace(change[1], change[2], 1))
+        _edit(path, change[1], change[2])
     return repo / "policies"
+
+
+def _edit(path: Path, old: str | None, new: str | None) -> None:
+    """Replace ``old`` by ``new`` in the file (new None: remove the file)."""
+    if new is None:
+        path.unlink()
+        return
+    text = path.read_text()
+    assert old is not None and old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
 
 
 def stage_rejudge(args: argparse.Namespace) -> dict[str, Any]:
@@ -384,8 +404,8 @@ def stage_scale(args: argparse.Namespace) -> dict[str, Any]:
 def reviews(work: Path, census: Path) -> Iterator[tuple[str, Measured, dict[str, Any]]]:
     """``policy review --census`` of each of :data:`CHANGES`: its name, what was measured,
     and the review's ``wheels`` part."""
-    for name, change in CHANGES:
-        head_dir = changed_policies(work, change)
+    for name, change, prior in CHANGES:
+        head_dir = changed_policies(work, change, prior)
         review = [str(VENV_BIN / "perennial"), "policy", "--policies", str(head_dir), "review"]
         measured = measure([*review, "--census", str(census), "--json"])
         yield name, measured, json.loads(measured.stdout)["wheels"]

@@ -158,6 +158,51 @@ def test_judgements_shared_between_files_of_the_same_facts_decide_alike() -> Non
     assert sum(len(paths) > 1 for paths in names_at.values()) > 10, "nothing was shared"
 
 
+def test_a_file_judged_with_an_error_its_wheel_gives_it_shares_no_judgement(
+    tmp_path: Path,
+) -> None:
+    """The same library (same facts, same path) is bundled by one wheel, whose extension
+    loads it, under its published name: an error of that wheel's, on that file
+    (audit.bundled-soname-unique); another wheel ships it unused, without the error. What
+    the file decides with an error its wheel gives it must not be shared with the other
+    wheel's copy, whichever wheel is judged first."""
+    from conformance.craft import ElfSpec, Member, WheelSpec, build_elf, build_wheel
+    from reference_impl.census.rows import FACTS_KEYS, FactsReader
+
+    library = build_elf(ElfSpec(arch="x86_64", soname="libfoo.so.1", needed=("libc.so.6",)))
+    extension = build_elf(
+        ElfSpec(arch="x86_64", needed=("libfoo.so.1", "libc.so.6"), rpath="$ORIGIN")
+    )
+
+    def facts_of(name: str, members: dict[str, bytes]) -> WheelFacts:
+        spec = WheelSpec(
+            name,
+            "1.0",
+            "cp312-cp312-manylinux_2_17_x86_64",
+            tuple(Member(path, data) for path, data in members.items()),
+        )
+        path = tmp_path / spec.wheel_filename()
+        path.write_bytes(build_wheel(spec))
+        return read_facts(path)
+
+    bundling = facts_of("bundling", {"pkg/ext.so": extension, "pkg/libfoo.so.1": library})
+    unused = facts_of("unused", {"pkg/libfoo.so.1": library})
+    policies = default_policies()
+    fresh = {f.wheel: outcome(judge(f, policies)) for f in (bundling, unused)}
+    assert fresh[bundling.wheel].earliest is None  # its own error blocks every tag
+    assert fresh[unused.wheel].earliest is not None
+    for order in ((bundling, unused), (unused, bundling)):
+        reader = FactsReader("census")
+        named = []
+        for facts in order:
+            document = json.loads(json.dumps(facts_json(facts)))
+            named.append(reader.read({k: document[k] for k in FACTS_KEYS}, document["files"]))
+        assert named[0][1][-1] == named[1][1][-1]  # the library: one content name
+        fresh_policies = load_policies(default_policy_dir())  # nothing shared yet
+        for (again, names), facts in zip(named, order, strict=True):
+            assert judge_outcome(again, fresh_policies, names) == fresh[facts.wheel]
+
+
 def test_the_quick_facts_reader_reads_what_the_checking_reader_reads() -> None:
     documents = [
         json.loads(json.dumps(facts_json(facts)))
