@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -129,6 +130,20 @@ def test_each_proposed_baseline_page_links_the_review_that_proposed_it(built_sit
         assert 'href="../../reviews/manylinux-2-42-2-43.html"' in page.read_text()
     review = (built_site / "docs" / "reviews" / "manylinux-2-42-2-43.html").read_text()
     assert "Policy review output" in review and "The wheels" in review
+
+
+def test_every_review_page_names_baselines_that_exist() -> None:
+    """A review page says which baselines it reviews in its front matter (the baseline pages
+    link it from there): each name must be a baseline's, or the link silently goes."""
+    sys.path.insert(0, str(ROOT / "docs" / "ext"))
+    from perennial_site.baselines import reviewed
+
+    known = {b.name for b in default_policies().baselines}
+    pages = sorted((ROOT / "docs" / "reviews").glob("*.md"))
+    assert pages
+    for page in pages:
+        names = reviewed(page)
+        assert names and set(names) <= known, (page.name, names)
 
 
 def test_the_matrix_anchors_every_retired_case_id_and_links_what_replaced_it(

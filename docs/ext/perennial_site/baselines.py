@@ -49,13 +49,24 @@ PROPOSED_TEXT = (
 
 def review_docs(srcdir: str, baseline: Any) -> list[str]:
     """The committed ``policy review`` pages (docs/reviews/) of the change that proposed a
-    baseline: those whose name carries its glibc, such as ``manylinux-2-42-2-43``."""
-    part = f"{baseline.glibc.major}-{baseline.glibc.minor}"
+    baseline: those whose front matter lists it under ``reviews``."""
     folder = Path(srcdir) / "docs" / "reviews"
     pages = sorted(folder.glob("*.md")) if folder.is_dir() else []
-    return [
-        f"docs/reviews/{page.stem}" for page in pages if part in page.stem.split("manylinux-")[-1]
-    ]
+    return [f"docs/reviews/{page.stem}" for page in pages if baseline.name in reviewed(page)]
+
+
+def reviewed(page: Path) -> list[str]:
+    """The baselines a review page's front matter lists under ``reviews`` (none without
+    front matter)."""
+    import yaml  # myst-parser's own dependency, which reads the same front matter
+
+    text = page.read_text(encoding="utf-8")
+    end = text.find("\n---\n", 3)
+    if not text.startswith("---\n") or end < 0:
+        return []
+    matter = yaml.safe_load(text[4:end])
+    names = matter.get("reviews", []) if isinstance(matter, dict) else []
+    return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
 
 
 def sorted_versions(versions: Iterable[str]) -> list[str]:
