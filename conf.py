@@ -59,4 +59,5 @@ html_theme_options = {
 # The wheel check's Python runtime, installed by `make site` from package-lock.json.
 perennial_pyodide_dir = "node_modules/pyodide"
 html_copy_source = False
+html_split_index = True  # one index page a letter: the API alone made one page 20 screens tall
 html_show_sourcelink = False

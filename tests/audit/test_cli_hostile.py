@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.craft import ElfSpec, Member, Symbol, WheelSpec, build_elf, build_wheel
-from reference_impl.audit import MAX_PLATFORM_TAGS
+from reference_impl.audit_read import MAX_PLATFORM_TAGS
 from reference_impl.cli import main
 
 from .helpers import PLAIN, Build, MakeWheel

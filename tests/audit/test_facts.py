@@ -25,10 +25,10 @@ from reference_impl.audit_facts import (
     facts_from_json,
     facts_json,
 )
-from reference_impl.audit_read import read_facts
+from reference_impl.audit_read import MAX_PLATFORM_TAGS, read_facts
 from reference_impl.audit_report import wheel_json
 from reference_impl.audit_resolve import Resolved
-from reference_impl.errors import PerennialError
+from reference_impl.errors import PerennialError, WheelError
 from reference_impl.policy import default_policies
 from reference_impl.record import replace
 
@@ -182,3 +182,21 @@ def test_what_the_judge_remembers_per_policy_set_stays_bounded() -> None:
         version_class(policies, f"HOSTILE_{n}")
     assert 0 < len(policy_memo(policies, "version-class")) <= MEMO_ENTRIES
     assert version_class(policies, "GLIBCXX_3.4.21") == first == ("GLIBCXX", "3.4.21", (3, 4, 21))
+
+
+def test_a_wheel_declaring_too_many_platform_tags_has_no_facts(
+    crafted_facts: dict[str, WheelFacts],
+) -> None:
+    """audit.bad-input.tag-count is a refusal of the reader, as every bad input is: a census
+    stores no facts of such a wheel and a review never judges it. Facts made elsewhere with
+    too many tags are refused by the judge too."""
+    (wheel,) = (ROOT / "conformance" / "fixtures" / "wheels" / "hostile-many-platform-tags").glob(
+        "*.whl"
+    )
+    with pytest.raises(WheelError, match="declares 65 distinct platform tags"):
+        read_facts(wheel)
+    assert "hostile-many-platform-tags" not in crafted_facts
+    facts = crafted_facts["x86_64-minimal"]  # its filename: manylinux_2_5 and manylinux1
+    many = tuple(f"cp312-cp312-manylinux_2_{5 + i}_x86_64" for i in range(MAX_PLATFORM_TAGS))
+    with pytest.raises(WheelError, match="declares 65 distinct platform tags"):
+        judge(replace(facts, wheel_tags=many), default_policies())
