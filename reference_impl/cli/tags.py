@@ -7,6 +7,7 @@ from typing import Any
 
 from reference_impl.cli import add_command, say
 from reference_impl.cli.system_options import add_system_options, describe_system, system_json
+from reference_impl.display import shown
 from reference_impl.errors import ExitCode
 from reference_impl.installer import platform_tags
 
@@ -38,7 +39,6 @@ def _tags(args: Any) -> int:
         )
     if args.json:
         print(json.dumps({"system": system_json(described), "tags": [t.text for t in tags]}))
-    else:
-        for tag in tags:
-            say(tag.text)
+    elif tags:  # one write, each tag escaped as say() escapes it: glibc 2.65535 lists 65,536
+        print("\n".join(shown(tag.text) for tag in tags))
     return ExitCode.OK if any(t.is_manylinux for t in tags) else ExitCode.NO
