@@ -265,6 +265,27 @@ def test_a_changed_architecture_is_said_field_by_field() -> None:
     assert expected in rule_changes(base, head)
 
 
+def small_census(folder: Path, judged_by: str | None) -> Path:
+    """A census (in ``folder``) of two crafted x86_64 wheels, made under the shipped data by
+    this code; given ``judged_by``, each row's satisfied tags emptied and its ``judged_by``
+    set to it, so a review that believes the row says so."""
+    from reference_impl.census.found import find_wheels
+    from reference_impl.census.judge_code import judge_digest
+    from reference_impl.census.store import PartWriter, Paths
+    from reference_impl.census.work import census_wheel, policy_digest
+
+    copy_wheels(["x86_64-minimal", "x86_64-getrandom"], folder / "mirror")
+    out = folder / "c.parquet"
+    writer = PartWriter(Paths.of(out), policy_digest(default_policy_dir()), every=2)
+    for found in find_wheels([folder / "mirror"], []):
+        rows = census_wheel(found, None, ())
+        assert rows.wheel["satisfied"] and rows.wheel["judged_by"] == judge_digest()
+        if judged_by is not None:
+            rows.wheel.update(satisfied=[], judged_by=judged_by)
+        writer.add(rows)
+    return out
+
+
 def test_a_census_keeps_each_wheels_outcome_as_judging_its_facts_gives_it(
     fixture_census: FixtureCensus,
 ) -> None:
@@ -292,22 +313,12 @@ def test_a_census_made_under_the_base_is_judged_again_only_when_other_code_judge
     """Each row's base outcome is taken as stored when this very code judged it (a row whose
     satisfied tags were emptied is believed, so the review reads it), and judged again from
     its facts when other code did (the emptied tags are then not believed)."""
-    from reference_impl.census.found import find_wheels
     from reference_impl.census.judge_code import judge_digest
-    from reference_impl.census.store import PartWriter, Paths
-    from reference_impl.census.work import census_wheel, policy_digest
 
     (repo / "policies" / "baselines" / "manylinux_2_43.toml").unlink()  # no scope: all judged
-    copy_wheels(["x86_64-minimal", "x86_64-getrandom"], tmp_path / "mirror")
     gained = {}
     for judge in (judge_digest(), "0" * 64):
-        out = tmp_path / judge[:6] / "c.parquet"
-        writer = PartWriter(Paths.of(out), policy_digest(default_policy_dir()), every=2)
-        for found in find_wheels([tmp_path / "mirror"], []):
-            rows = census_wheel(found, None, ())
-            assert rows.wheel["satisfied"] and rows.wheel["judged_by"] == judge_digest()
-            rows.wheel.update(satisfied=[], judged_by=judge)
-            writer.add(rows)
+        out = small_census(tmp_path / judge[:6], judge)
         code, out_text, err = review(repo, "--base", "HEAD", "--census", str(out), "--json")
         assert (code, err) == (0, "")
         wheels = json.loads(out_text)["wheels"]
@@ -322,25 +333,16 @@ def test_a_census_made_under_the_head_gives_the_heads_outcomes(repo: Path, tmp_p
     manylinux_2_43) holds the head's outcomes: a row this code judged is believed (its
     emptied satisfied tags make every tag of the base lost), one other code judged is judged
     again (then only manylinux_2_43 is gained)."""
-    from reference_impl.census.found import find_wheels
     from reference_impl.census.judge_code import judge_digest
-    from reference_impl.census.store import PartWriter, Paths
-    from reference_impl.census.work import census_wheel, policy_digest
 
     added = repo / "policies" / "baselines" / "manylinux_2_43.toml"
     text = added.read_text()
     git(repo, "rm", "-q", str(added))
     git(repo, "commit", "-q", "-m", "no manylinux_2_43")
     added.write_text(text)  # the working tree is the shipped data again
-    copy_wheels(["x86_64-minimal", "x86_64-getrandom"], tmp_path / "mirror")
     wheels = {}
     for judge in (judge_digest(), "0" * 64):
-        out = tmp_path / judge[:6] / "c.parquet"
-        writer = PartWriter(Paths.of(out), policy_digest(default_policy_dir()), every=2)
-        for found in find_wheels([tmp_path / "mirror"], []):
-            rows = census_wheel(found, None, ())
-            rows.wheel.update(satisfied=[], judged_by=judge)
-            writer.add(rows)
+        out = small_census(tmp_path / judge[:6], judge)
         code, out_text, err = review(repo, "--base", "HEAD", "--census", str(out), "--json")
         assert (code, err) == (0, "")
         wheels[judge] = json.loads(out_text)["wheels"]
@@ -355,20 +357,12 @@ def test_a_census_none_of_whose_wheels_the_change_names_is_counted_untouched(
 ) -> None:
     """Every row of the census is of a wheel the change cannot touch (a library no wheel
     names is allowed): none is decoded or judged, each is counted."""
-    from reference_impl.census.found import find_wheels
-    from reference_impl.census.store import PartWriter, Paths
-    from reference_impl.census.work import census_wheel, policy_digest
-
     edit(
         repo / "policies" / "baselines" / "manylinux_2_24.toml",
         ALLOW_NCURSESW[0],
         'libraries = ["libmvec.so.1", "libnowhere.so.9"]',
     )
-    copy_wheels(["x86_64-minimal", "x86_64-getrandom"], tmp_path / "mirror")
-    out = tmp_path / "c.parquet"
-    writer = PartWriter(Paths.of(out), policy_digest(default_policy_dir()), every=2)
-    for found in find_wheels([tmp_path / "mirror"], []):
-        writer.add(census_wheel(found, None, ()))
+    out = small_census(tmp_path, None)
     code, out_text, err = review(repo, "--base", "HEAD", "--census", str(out), "--json")
     assert (code, err) == (0, "")
     wheels = json.loads(out_text)["wheels"]
