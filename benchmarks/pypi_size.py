@@ -47,6 +47,8 @@ from packaging.version import InvalidVersion
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from reference_impl.display import shown  # noqa: E402
+from reference_impl.errors import TagError  # noqa: E402
+from reference_impl.tags import parse_platform_tag  # noqa: E402
 
 INDEX = "https://pypi.org/simple/"
 ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
@@ -126,8 +128,6 @@ HEAD_FAMILIES = (
     r"^onnxruntime",
     r"^jax",
 )
-MANYLINUX = re.compile(r"^manylinux(?:1|2010|2014|_\d+_\d+)_(?P<arch>[a-z0-9_]+)$")
-"""A manylinux platform tag, legacy alias or PEP 600, and its architecture."""
 
 
 def normalized(name: str) -> str:
@@ -154,8 +154,18 @@ def manylinux_arch(filename: str) -> str | None:
         tags = parse_wheel_filename(filename)[3]
     except (InvalidWheelFilename, InvalidVersion) as error:
         raise ValueError(str(error)) from error
-    arches = sorted(m["arch"] for t in tags if (m := MANYLINUX.match(t.platform)))
+    arches = sorted(arch for t in tags if (arch := _manylinux_arch(t.platform)))
     return arches[0] if arches else None
+
+
+def _manylinux_arch(platform: str) -> str | None:
+    """The architecture of a manylinux platform tag (PEP 600's or a legacy alias, read as
+    the spec reads them, the aliases from policies/); None for any other tag."""
+    try:
+        tag = parse_platform_tag(platform)
+    except TagError:
+        return None  # begins like a manylinux tag but is none (manylinux_x86_64)
+    return tag.arch if tag.is_manylinux else None
 
 
 @dataclass
