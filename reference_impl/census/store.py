@@ -378,11 +378,11 @@ def _rows_of(batch: Any, only: set[str]) -> Iterator[dict[str, Any]]:
     keys = batch.column("wheel").to_pylist()
     names = batch.schema.names
     verdicts = batch.column("verdict").to_pylist() if "verdict" in names else [None] * len(keys)
-    inside = [row for row, key in enumerate(keys) if key in only]
-    decoded = iter(batch.take(inside).to_pylist() if inside else ())
-    chosen = set(inside)
-    for row, (key, verdict) in enumerate(zip(keys, verdicts, strict=True)):
-        yield next(decoded) if row in chosen else {"wheel": key, "verdict": verdict}
+    inside = [key in only for key in keys]
+    rows = [row for row, wanted in enumerate(inside) if wanted]
+    decoded = iter(batch.take(rows).to_pylist() if rows else ())  # pyarrow takes no 0 rows
+    for key, verdict, wanted in zip(keys, verdicts, inside, strict=True):
+        yield next(decoded) if wanted else {"wheel": key, "verdict": verdict}
 
 
 def _live_sources(paths: Paths, policy_digest: str | None) -> list[_Source]:

@@ -120,12 +120,13 @@ class GitTree:
     def policies_at(self, commit: str, into: Path) -> PolicySet:
         """The policy data of ``commit``, its files read from git into ``into``."""
         listing = _git(self.top, "ls-tree", "-r", "-z", commit, "--", self.policies)
-        blobs = {}
+        blobs = {}  # name -> object, for each file (an entry is "MODE TYPE OBJECT\tNAME")
         for entry in listing.decode().split("\0"):
             if entry:
-                mode_type_object, name = entry.split("\t", 1)
-                if mode_type_object.split()[1] == "blob":
-                    blobs[name] = mode_type_object.split()[2]
+                described, name = entry.split("\t", 1)
+                _, kind, obj = described.split()
+                if kind == "blob":
+                    blobs[name] = obj
         if not blobs:
             raise ReviewError(f"{commit[:12]}:{self.policies}", "no policy files at this commit")
         contents = _blobs(self.top, list(blobs.values()))
@@ -148,11 +149,11 @@ def _blobs(where: Path, objects: list[str]) -> list[bytes]:
     took a fifth of a review's fixed cost)."""
     out = _git(where, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in objects).encode())
     contents, at = [], 0
-    for name in objects:
+    for obj in objects:
         end = out.index(b"\n", at)
         header = out[at:end].split()
         if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
-            raise ReviewError("git cat-file", f"no blob {name}")
+            raise ReviewError("git cat-file", f"no blob {obj}")
         size = int(header[2])
         contents.append(out[end + 1 : end + 1 + size])
         at = end + 1 + size + 1
