@@ -43,8 +43,8 @@ Wheels table, one row per wheel (bad ones too):
 | `satisfied` | the tags of the maintained baselines it satisfies (empty for an error row) |
 | `judged_by` | SHA-256 of the code that judged it (see `judge_code`; null for an error row) |
 
-(¹) Once per clause and subject, naming the first file, and at most 256 a claim
-(``rows.BLOCKERS_KEPT``): a wheel of many files cannot make a row too large to read.
+(¹) Once per clause and subject, naming the first file, and at most ``rows.BLOCKERS_KEPT``
+a claim: a wheel of many files cannot make a row too large to read.
 
 Files table, one row per ELF file: ``wheel`` (the key), then the fields of a file object of
 ``reference_impl/schemas/audit-facts-v1.json`` (``path`` inside the wheel, ``elf`` {bits,
